@@ -1,0 +1,117 @@
+package jwtauth
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Errors returned by BearerToken and Verifier.Verify. Each rejection of a
+// request wraps exactly one of them, so callers can tell with errors.Is
+// why a token was rejected, and AnswerFor can turn it into a response.
+var (
+	// ErrNoToken means the request carries no bearer credential at all.
+	ErrNoToken = errors.New("no bearer token in the request")
+
+	// ErrTokenMalformed means the credential is not a compact JWS: wrong
+	// segment count, invalid base64url or JSON, or a header it cannot use.
+	ErrTokenMalformed = errors.New("token is malformed")
+
+	// ErrAlgorithmNotAllowed means the token's alg is not in the allow-list.
+	ErrAlgorithmNotAllowed = errors.New("token signing algorithm is not allowed")
+
+	// ErrUnknownKey means no key in the issuer's key set has the token's kid,
+	// even after a refresh of the key set.
+	ErrUnknownKey = errors.New("token key is not in the issuer's key set")
+
+	// ErrKeyMismatch means the key named by kid cannot verify the token's
+	// alg: another key type or curve, a different alg on the key, or a key
+	// whose use is not "sig".
+	ErrKeyMismatch = errors.New("token key does not match its signing algorithm")
+
+	// ErrSignatureInvalid means the signature does not verify with the key.
+	ErrSignatureInvalid = errors.New("token signature is invalid")
+
+	// ErrTokenExpired means exp is in the past, beyond the leeway.
+	ErrTokenExpired = errors.New("token has expired")
+
+	// ErrTokenNotYetValid means nbf or iat is in the future, beyond the leeway.
+	ErrTokenNotYetValid = errors.New("token is not valid yet")
+
+	// ErrMissingClaim means a required claim (exp, or the identity claim) is absent.
+	ErrMissingClaim = errors.New("token lacks a required claim")
+
+	// ErrInvalidClaim means a claim has the wrong JSON type or an unusable value.
+	ErrInvalidClaim = errors.New("token has an invalid claim")
+
+	// ErrWrongIssuer means iss is not the configured issuer.
+	ErrWrongIssuer = errors.New("token issuer is not accepted")
+
+	// ErrWrongAudience means aud contains none of the configured audiences.
+	ErrWrongAudience = errors.New("token audience is not accepted")
+
+	// ErrKeysUnavailable means the issuer's key set could not be fetched, so
+	// no token can be verified. This is the plugin's failure, not the caller's.
+	ErrKeysUnavailable = errors.New("no signing keys are available from the issuer")
+
+	// ErrInvalidSettings means the per-API settings cannot be used.
+	ErrInvalidSettings = errors.New("invalid jwks_auth settings")
+)
+
+// Answer is what the gateway sends back for a request that was not
+// authenticated.
+type Answer struct {
+	// Status is the HTTP status code.
+	Status int
+
+	// ErrorCode is the RFC 6750 error parameter of the WWW-Authenticate
+	// challenge: "invalid_token", or empty when the request carried no
+	// credential (RFC 6750 section 3.1 asks for no error code then).
+	ErrorCode string
+
+	// Description is safe to show the client: it never contains the token,
+	// key material or internal errors.
+	Description string
+
+	// Reason is a stable code for logs and metrics, such as "token_expired".
+	Reason string
+}
+
+// answers maps each sentinel to its answer. The descriptions say what the
+// client should fix; they are the error_description and the JSON body.
+var answers = []struct {
+	err    error
+	answer Answer
+}{
+	{ErrNoToken, Answer{http.StatusUnauthorized, "", "bearer token required", "no_token"}},
+	{ErrTokenMalformed, Answer{http.StatusUnauthorized, "invalid_token", "token is malformed", "token_malformed"}},
+	{ErrAlgorithmNotAllowed, Answer{http.StatusUnauthorized, "invalid_token", "token signing algorithm is not allowed", "alg_not_allowed"}},
+	{ErrUnknownKey, Answer{http.StatusUnauthorized, "invalid_token", "token key id is not in the issuer's key set", "unknown_kid"}},
+	{ErrKeyMismatch, Answer{http.StatusUnauthorized, "invalid_token", "token key cannot verify the token's algorithm", "key_mismatch"}},
+	{ErrSignatureInvalid, Answer{http.StatusUnauthorized, "invalid_token", "token signature is invalid", "bad_signature"}},
+	{ErrTokenExpired, Answer{http.StatusUnauthorized, "invalid_token", "token has expired", "token_expired"}},
+	{ErrTokenNotYetValid, Answer{http.StatusUnauthorized, "invalid_token", "token is not valid yet", "token_not_yet_valid"}},
+	{ErrMissingClaim, Answer{http.StatusUnauthorized, "invalid_token", "token lacks a required claim", "missing_claim"}},
+	{ErrInvalidClaim, Answer{http.StatusUnauthorized, "invalid_token", "token has an invalid claim", "invalid_claim"}},
+	{ErrWrongIssuer, Answer{http.StatusUnauthorized, "invalid_token", "token issuer is not accepted", "wrong_issuer"}},
+	{ErrWrongAudience, Answer{http.StatusUnauthorized, "invalid_token", "token audience is not accepted", "wrong_audience"}},
+	{ErrKeysUnavailable, Answer{http.StatusServiceUnavailable, "", "authentication is temporarily unavailable", "keys_unavailable"}},
+	{ErrInvalidSettings, Answer{http.StatusInternalServerError, "", "authentication is not configured correctly for this API", "invalid_settings"}},
+}
+
+// AnswerFor returns the answer for an error from BearerToken or Verify. An
+// error that wraps none of the sentinels is treated as the plugin's own
+// failure (500), never as a bad token.
+func AnswerFor(err error) Answer {
+	for _, a := range answers {
+		if errors.Is(err, a.err) {
+			return a.answer
+		}
+	}
+	return Answer{http.StatusInternalServerError, "", "authentication failed on the server", "internal_error"}
+}
+
+// IsRejection reports whether err is the caller's fault (a 4xx answer)
+// rather than the plugin's or the issuer's (5xx).
+func IsRejection(err error) bool {
+	return AnswerFor(err).Status < http.StatusInternalServerError
+}

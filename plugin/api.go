@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/TykTechnologies/tyk/apidef"
+	"github.com/TykTechnologies/tyk/config"
+	"github.com/TykTechnologies/tyk/ctx"
+	"github.com/TykTechnologies/tyk/log"
+	"github.com/sirupsen/logrus"
+
+	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
+)
+
+// apiState is everything one API needs per request, built once from its
+// definition: the verifier with its refreshing key sets, the session
+// template and the challenge header.
+type apiState struct {
+	fingerprint string
+	logger      *logrus.Entry
+
+	// settingsErr is set when the settings are unusable; every request to
+	// the API is then answered 500 and the verifier is nil.
+	settingsErr error
+
+	verifier  *jwtauth.Verifier
+	challenge challenge
+	sessions  *sessionFactory
+	stop      context.CancelFunc
+}
+
+// newAPIState decodes and validates the API's settings and starts its key
+// refresh. Bad settings are logged once, naming every bad field, and make
+// the API fail closed; other APIs are not affected.
+func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
+	logger := log.Get().WithFields(logrus.Fields{
+		"prefix": "jwks-auth",
+		"api_id": def.APIID,
+	})
+	state := &apiState{
+		fingerprint: fingerprint,
+		logger:      logger,
+		stop:        func() {},
+	}
+
+	settings, err := settingsOf(def)
+	if err != nil {
+		state.settingsErr = err
+		logger.WithError(err).Error("API disabled: every request is answered 500 until the settings are fixed")
+		return state
+	}
+
+	if len(settings.Audiences) == 0 {
+		logger.Warn("no audiences configured: tokens the issuer minted for any other audience are accepted")
+	}
+
+	refreshCtx, stop := context.WithCancel(context.Background())
+	options := jwtauth.Options{
+		OnFetchError: func(url string, err error) {
+			logger.WithFields(logrus.Fields{"url": url, "error": err}).Warn("JWKS fetch failed; the last good keys stay in use")
+		},
+	}
+	verifier, err := jwtauth.NewVerifier(refreshCtx, settings, options)
+	if err != nil {
+		stop()
+		state.settingsErr = err
+		logger.WithError(err).Error("API disabled: cannot create its key set")
+		return state
+	}
+
+	global := config.Global()
+	state.verifier = verifier
+	state.stop = stop
+	state.challenge = newChallenge(settings.Realm)
+	state.sessions = newSessionFactory(def, []byte(global.Secret), global.HashKeys)
+
+	logger.WithFields(logrus.Fields{
+		"iss":       settings.Issuer,
+		"jwks_urls": settings.JWKSURLs,
+		"has_keys":  verifier.HasKeys(refreshCtx),
+	}).Info("API ready")
+	return state
+}
+
+// settingsOf decodes config_data.jwks_auth of a classic API definition.
+func settingsOf(def *apidef.APIDefinition) (jwtauth.Settings, error) {
+	if def.ConfigDataDisabled {
+		return jwtauth.Settings{}, fmt.Errorf("%w: config_data_disabled is true, so the settings cannot be read", jwtauth.ErrInvalidSettings)
+	}
+	return jwtauth.DecodeSettings(def.ConfigData)
+}
+
+// authenticate verifies the request's token and either answers the request
+// with an error or sets the caller's session for the gateway to continue.
+func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
+	if a.settingsErr != nil {
+		a.challenge.write(w, jwtauth.AnswerFor(a.settingsErr))
+		return
+	}
+
+	token, err := jwtauth.BearerToken(r.Header)
+	if err != nil {
+		a.reject(w, err)
+		return
+	}
+
+	identity, err := a.verifier.Verify(r.Context(), token)
+	if err != nil {
+		a.reject(w, err)
+		return
+	}
+
+	session, changed := a.sessions.sessionFor(identity)
+
+	// Only a changed session is written back to Redis: that write costs
+	// more than the rest of the plugin. Passing hash_keys twice is how
+	// ctx.SetSession takes it from the caller instead of reading the whole
+	// global config on every request.
+	hashKeys := a.sessions.hashKeys
+	ctx.SetSession(r, session, changed, hashKeys, hashKeys)
+}
+
+// reject answers a request that could not be authenticated. A bad token is
+// the caller's problem and logged at debug level; a failure on our side is
+// logged as a warning. The token itself is never logged.
+func (a *apiState) reject(w http.ResponseWriter, err error) {
+	answer := jwtauth.AnswerFor(err)
+	entry := a.logger.WithFields(logrus.Fields{"reason": answer.Reason, "error": err})
+	if jwtauth.IsRejection(err) {
+		entry.Debug("request rejected")
+	} else {
+		entry.Warn("request not authenticated: the failure is on the server side")
+	}
+	a.challenge.write(w, answer)
+}
+
+// writeUnsupportedDefinition answers requests of APIs that did not give the
+// plugin a classic API definition (Tyk OAS APIs).
+func writeUnsupportedDefinition(w http.ResponseWriter, r *http.Request) {
+	log.Get().WithField("prefix", "jwks-auth").WithField("path", r.URL.Path).
+		Error("no classic API definition in the request context: Tyk OAS APIs are not supported")
+	challenge{}.write(w, jwtauth.AnswerFor(jwtauth.ErrInvalidSettings))
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

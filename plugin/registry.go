@@ -1,0 +1,115 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"sync"
+
+	"github.com/TykTechnologies/tyk/apidef"
+)
+
+// definitionsKept is how many definition objects of one API stay mapped to
+// a state. The gateway builds new definition objects on every reload, and
+// requests that started before the reload still carry the previous one.
+const definitionsKept = 2
+
+// registry finds the state of the API a request belongs to. The fast path
+// is one lookup by definition pointer; a pointer seen for the first time
+// (a new API, or any reload) is compared with the API's current settings by
+// fingerprint, and only changed settings build a new state. A reload that
+// leaves the settings alone keeps the fetched keys and the session cache.
+type registry struct {
+	byDefinition sync.Map // *apidef.APIDefinition -> *apiState
+
+	mu   sync.Mutex
+	apis map[string]*apiRecord // by API ID
+}
+
+// apiRecord is the current state of one API and the definition objects
+// that map to states of it, newest last.
+type apiRecord struct {
+	// mu serialises building states of this API, so that concurrent first
+	// requests fetch the key sets once, and a slow issuer for one API does
+	// not hold up the others.
+	mu          sync.Mutex
+	state       *apiState
+	definitions []*apidef.APIDefinition
+}
+
+func newRegistry() *registry {
+	return &registry{apis: make(map[string]*apiRecord)}
+}
+
+// forDefinition returns the state for def, building it on first use.
+func (g *registry) forDefinition(def *apidef.APIDefinition) *apiState {
+	if state, ok := g.byDefinition.Load(def); ok {
+		return state.(*apiState)
+	}
+	return g.provision(def)
+}
+
+func (g *registry) provision(def *apidef.APIDefinition) *apiState {
+	g.mu.Lock()
+	record, ok := g.apis[def.APIID]
+	if !ok {
+		record = &apiRecord{}
+		g.apis[def.APIID] = record
+	}
+	g.mu.Unlock()
+
+	record.mu.Lock()
+	defer record.mu.Unlock()
+
+	// Another request may have provisioned the same definition meanwhile.
+	if state, ok := g.byDefinition.Load(def); ok {
+		return state.(*apiState)
+	}
+
+	fingerprint := fingerprintOf(def)
+	if record.state == nil || record.state.fingerprint != fingerprint {
+		previous := record.state
+		record.state = newAPIState(def, fingerprint)
+		if previous != nil {
+			previous.logger.Info("settings changed: the new settings take over")
+			previous.stop()
+		}
+	}
+
+	g.byDefinition.Store(def, record.state)
+	record.definitions = append(record.definitions, def)
+	if len(record.definitions) > definitionsKept {
+		g.byDefinition.Delete(record.definitions[0])
+		record.definitions = record.definitions[1:]
+	}
+	return record.state
+}
+
+// fingerprintOf hashes everything of a definition that the API state is
+// built from. encoding/json writes map keys in sorted order, so equal
+// settings give equal fingerprints.
+func fingerprintOf(def *apidef.APIDefinition) string {
+	versions := make([]string, 0, len(def.VersionData.Versions))
+	for name := range def.VersionData.Versions {
+		versions = append(versions, name)
+	}
+	sort.Strings(versions)
+
+	inputs := struct {
+		ConfigData         map[string]any
+		ConfigDataDisabled bool
+		OrgID              string
+		Name               string
+		Versions           []string
+	}{def.ConfigData, def.ConfigDataDisabled, def.OrgID, def.Name, versions}
+
+	encoded, err := json.Marshal(inputs)
+	if err != nil {
+		// Values decoded from JSON always encode again; if they somehow do
+		// not, a unique fingerprint makes the state rebuild, which is safe.
+		return "unencodable:" + err.Error()
+	}
+	sum := sha256.Sum256(encoded)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
+)
+
+// challenge writes error answers: RFC 6750 WWW-Authenticate challenges
+// for 401, and a JSON body in the gateway's own error format,
+// {"error": "..."}, for every status.
+type challenge struct {
+	// scheme is `Bearer` or `Bearer realm="..."`, built once per API.
+	scheme string
+}
+
+func newChallenge(realm string) challenge {
+	if realm == "" {
+		return challenge{scheme: "Bearer"}
+	}
+	// Settings validation has rejected realms with quotes or backslashes.
+	return challenge{scheme: `Bearer realm="` + realm + `"`}
+}
+
+func (c challenge) write(w http.ResponseWriter, answer jwtauth.Answer) {
+	header := w.Header()
+	if answer.Status == http.StatusUnauthorized {
+		header.Set("WWW-Authenticate", c.header(answer))
+	}
+	header.Set("Content-Type", "application/json")
+	header.Set("Cache-Control", "no-store")
+	w.WriteHeader(answer.Status)
+
+	body, _ := json.Marshal(map[string]string{"error": answer.Description})
+	_, _ = w.Write(body)
+}
+
+// header builds the challenge, with the error parameters only when the
+// request carried a credential (RFC 6750 section 3.1).
+func (c challenge) header(answer jwtauth.Answer) string {
+	scheme := c.scheme
+	if scheme == "" {
+		scheme = "Bearer"
+	}
+	if answer.ErrorCode == "" {
+		return scheme
+	}
+
+	var b strings.Builder
+	b.WriteString(scheme)
+	if strings.Contains(scheme, " ") {
+		b.WriteString(",")
+	}
+	b.WriteString(` error="`)
+	b.WriteString(answer.ErrorCode)
+	b.WriteString(`", error_description="`)
+	b.WriteString(answer.Description)
+	b.WriteString(`"`)
+	return b.String()
+}
