@@ -1,12 +1,13 @@
 package jwtauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -128,23 +129,81 @@ func DecodeSettings(configData map[string]any) (Settings, error) {
 }
 
 // ParseSettings decodes the JSON object found under config_data.jwks_auth,
-// fills in defaults and validates it.
+// fills in defaults and validates it. Every problem is reported, not only
+// the first: unknown keys (a misspelt setting must not be silently
+// ignored), values of the wrong JSON type, and invalid values.
 func ParseSettings(data []byte) (Settings, error) {
-	var in settingsJSON
-	decoder := json.NewDecoder(bytes.NewReader(data))
-	decoder.DisallowUnknownFields()
-	if err := decoder.Decode(&in); err != nil {
-		return Settings{}, fmt.Errorf("%w: %s", ErrInvalidSettings, describeJSONError(err))
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
+		return Settings{}, fmt.Errorf("%w: %s must be a JSON object", ErrInvalidSettings, SettingsKey)
 	}
 
-	s, problems := in.settings()
-	if err := s.Validate(); err != nil {
-		problems = append(problems, strings.TrimPrefix(err.Error(), ErrInvalidSettings.Error()+": "))
+	in, problems := decodeFields(fields)
+	s, durationProblems := in.settings()
+	problems = append(problems, durationProblems...)
+
+	// A field that could not be decoded has already been reported; its
+	// zero value would only add a second, misleading complaint.
+	reported := make(map[string]bool, len(problems))
+	for _, p := range problems {
+		reported[p.field] = true
+	}
+	for _, p := range s.problems() {
+		if !reported[p.field] {
+			problems = append(problems, p)
+		}
 	}
 	if len(problems) > 0 {
-		return Settings{}, fmt.Errorf("%w: %s", ErrInvalidSettings, strings.Join(problems, "; "))
+		return Settings{}, joinProblems(problems)
 	}
 	return s, nil
+}
+
+// problem is one invalid setting: field is its key under jwks_auth.
+type problem struct {
+	field   string
+	message string
+}
+
+func joinProblems(problems []problem) error {
+	texts := make([]string, len(problems))
+	for i, p := range problems {
+		texts[i] = p.field + ": " + p.message
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidSettings, strings.Join(texts, "; "))
+}
+
+// decodeFields decodes each known field on its own, so that one value of
+// the wrong type does not hide the others, and names every unknown key.
+func decodeFields(fields map[string]json.RawMessage) (settingsJSON, []problem) {
+	var in settingsJSON
+	var problems []problem
+
+	target := reflect.ValueOf(&in).Elem()
+	known := make(map[string]bool, target.NumField())
+	for i := 0; i < target.NumField(); i++ {
+		name := target.Type().Field(i).Tag.Get("json")
+		known[name] = true
+		raw, ok := fields[name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(raw, target.Field(i).Addr().Interface()); err != nil {
+			problems = append(problems, problem{name, describeJSONError(err)})
+		}
+	}
+
+	var unknown []string
+	for name := range fields {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	for _, name := range unknown {
+		problems = append(problems, problem{name, "unknown setting"})
+	}
+	return in, problems
 }
 
 // settingsJSON mirrors Settings as it is written in config_data: optional
@@ -166,7 +225,7 @@ type settingsJSON struct {
 
 // settings applies the defaults and parses the durations. It returns the
 // problems of values that could not be parsed, each naming its field.
-func (in settingsJSON) settings() (Settings, []string) {
+func (in settingsJSON) settings() (Settings, []problem) {
 	s := Settings{
 		Issuer:                    in.Issuer,
 		JWKSURLs:                  in.JWKSURLs,
@@ -190,7 +249,7 @@ func (in settingsJSON) settings() (Settings, []string) {
 		s.MaxJWKSBytes = *in.MaxJWKSBytes
 	}
 
-	var problems []string
+	var problems []problem
 	durations := []struct {
 		field string
 		text  *string
@@ -207,7 +266,7 @@ func (in settingsJSON) settings() (Settings, []string) {
 		}
 		parsed, err := time.ParseDuration(*d.text)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %q is not a duration such as \"30s\" or \"15m\"", d.field, *d.text))
+			problems = append(problems, problem{d.field, fmt.Sprintf("%q is not a duration such as \"30s\" or \"15m\"", *d.text)})
 			continue
 		}
 		*d.into = parsed
@@ -218,9 +277,18 @@ func (in settingsJSON) settings() (Settings, []string) {
 // Validate checks every field and reports all problems at once, each
 // prefixed with its field name. The error wraps ErrInvalidSettings.
 func (s *Settings) Validate() error {
-	var problems []string
+	if problems := s.problems(); len(problems) > 0 {
+		return joinProblems(problems)
+	}
+	return nil
+}
+
+// problems lists every invalid value. An entry of a list is reported under
+// the list's key, with its index in the message.
+func (s *Settings) problems() []problem {
+	var problems []problem
 	add := func(field, format string, args ...any) {
-		problems = append(problems, field+": "+fmt.Sprintf(format, args...))
+		problems = append(problems, problem{field, fmt.Sprintf(format, args...)})
 	}
 
 	if strings.TrimSpace(s.Issuer) == "" {
@@ -232,13 +300,13 @@ func (s *Settings) Validate() error {
 	}
 	for i, raw := range s.JWKSURLs {
 		if err := checkJWKSURL(raw); err != nil {
-			add(fmt.Sprintf("jwks_urls[%d]", i), "%v", err)
+			add("jwks_urls", "[%d] %v", i, err)
 		}
 	}
 
 	for i, audience := range s.Audiences {
 		if audience == "" {
-			add(fmt.Sprintf("audiences[%d]", i), "empty string")
+			add("audiences", "[%d] is an empty string", i)
 		}
 	}
 
@@ -247,7 +315,7 @@ func (s *Settings) Validate() error {
 	}
 	for i, alg := range s.Algorithms {
 		if err := checkAlgorithm(alg); err != nil {
-			add(fmt.Sprintf("algorithms[%d]", i), "%v", err)
+			add("algorithms", "[%d] %v", i, err)
 		}
 	}
 
@@ -274,10 +342,7 @@ func (s *Settings) Validate() error {
 		add("realm", "contains a quote, backslash or line break")
 	}
 
-	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidSettings, strings.Join(problems, "; "))
-	}
-	return nil
+	return problems
 }
 
 // checkJWKSURL accepts only absolute http and https URLs with a host.
@@ -310,12 +375,11 @@ func checkAlgorithm(alg string) error {
 	return nil
 }
 
-// describeJSONError rewords decoding errors so that they name the field.
+// describeJSONError words a decoding error of one field's value.
 func describeJSONError(err error) string {
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return fmt.Sprintf("%s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("expected %s, got JSON %s", typeErr.Type, typeErr.Value)
 	}
-	// encoding/json words unknown fields as `json: unknown field "x"`.
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
