@@ -12,6 +12,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.2.2
 	github.com/sirupsen/logrus v1.9.3
 	golang.org/x/time v0.7.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -109,7 +110,6 @@ require (
 	google.golang.org/protobuf v1.36.0 // indirect
 	gopkg.in/cenkalti/backoff.v1 v1.1.0 // indirect
 	gopkg.in/mgo.v2 v2.0.0-20190816093944-a6b53ec6cb22 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 // keyfunc v3.7.0 and jwkset v0.11.0 ask for golang.org/x/time v0.9.0, but
