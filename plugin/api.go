@@ -71,7 +71,10 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 		return state
 	}
 
-	global := config.Global()
+	global := gatewayConfig()
+	if global.Secret == "" {
+		logger.Warn("the gateway has no secret: anyone who knows a caller's issuer and subject can compute its session key")
+	}
 	state.verifier = verifier
 	state.stop = stop
 	state.challenge = newChallenge(settings.Realm)
@@ -83,6 +86,15 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 		"has_keys":  verifier.HasKeys(refreshCtx),
 	}).Info("API ready")
 	return state
+}
+
+// gatewayConfig returns the gateway's global configuration. The gateway
+// sets config.Global at start; outside a gateway (in unit tests) it is nil.
+func gatewayConfig() config.Config {
+	if config.Global == nil {
+		return config.Config{}
+	}
+	return config.Global()
 }
 
 // settingsOf decodes config_data.jwks_auth of a classic API definition.

@@ -65,11 +65,11 @@ func (s signer) jwkWith(extra map[string]any) map[string]any {
 // testKeys are generated once per test binary: RSA generation is slow
 // enough that doing it per test would dominate the run time.
 type testKeys struct {
-	rsa   [3]*rsa.PrivateKey
-	p256  [2]*ecdsa.PrivateKey
-	p384  *ecdsa.PrivateKey
-	p521  *ecdsa.PrivateKey
-	ed    [2]ed25519.PrivateKey
+	rsa  [3]*rsa.PrivateKey
+	p256 [2]*ecdsa.PrivateKey
+	p384 *ecdsa.PrivateKey
+	p521 *ecdsa.PrivateKey
+	ed   [2]ed25519.PrivateKey
 }
 
 var (
