@@ -27,6 +27,7 @@ type apiState struct {
 	settingsErr error
 
 	verifier  *jwtauth.Verifier
+	settings  jwtauth.Settings
 	challenge challenge
 	sessions  *sessionFactory
 	stop      context.CancelFunc
@@ -62,6 +63,9 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 		OnFetchError: func(url string, err error) {
 			logger.WithFields(logrus.Fields{"url": url, "error": err}).Warn("JWKS fetch failed; the last good keys stay in use")
 		},
+		OnKeyIgnored: func(source, kid, reason string) {
+			logger.WithFields(logrus.Fields{"url": source, "kid": kid, "reason": reason}).Warn("JWKS key ignored")
+		},
 	}
 	verifier, err := jwtauth.NewVerifier(refreshCtx, settings, options)
 	if err != nil {
@@ -76,14 +80,18 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 		logger.Warn("the gateway has no secret: anyone who knows a caller's issuer and subject can compute its session key")
 	}
 	state.verifier = verifier
+	state.settings = settings
 	state.stop = stop
 	state.challenge = newChallenge(settings.Realm)
 	state.sessions = newSessionFactory(def, []byte(global.Secret), global.HashKeys)
 
+	issuers := make([]string, len(settings.Issuers))
+	for i, issuer := range settings.Issuers {
+		issuers[i] = issuer.Issuer
+	}
 	logger.WithFields(logrus.Fields{
-		"iss":       settings.Issuer,
-		"jwks_urls": settings.JWKSURLs,
-		"has_keys":  verifier.HasKeys(refreshCtx),
+		"iss":      issuers,
+		"has_keys": verifier.HasKeys(refreshCtx),
 	}).Info("API ready")
 	return state
 }
@@ -113,7 +121,7 @@ func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	token, err := jwtauth.BearerToken(r.Header)
+	token, err := jwtauth.ExtractToken(r, a.settings.TokenSources, a.settings.MaxTokenBytes)
 	if err != nil {
 		a.reject(w, err)
 		return

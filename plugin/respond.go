@@ -8,9 +8,10 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
 )
 
-// challenge writes error answers: RFC 6750 WWW-Authenticate challenges
-// for 401, and a JSON body in the gateway's own error format,
-// {"error": "..."}, for every status.
+// challenge writes error answers: an RFC 6750 WWW-Authenticate challenge
+// for 401 and for every answer with an RFC 6750 error code (400
+// invalid_request, 403 insufficient_scope), and a JSON body in the
+// gateway's own error format, {"error": "..."}, for every status.
 type challenge struct {
 	// scheme is `Bearer` or `Bearer realm="..."`, built once per API.
 	scheme string
@@ -26,7 +27,7 @@ func newChallenge(realm string) challenge {
 
 func (c challenge) write(w http.ResponseWriter, answer jwtauth.Answer) {
 	header := w.Header()
-	if answer.Status == http.StatusUnauthorized {
+	if answer.ErrorCode != "" || answer.Status == http.StatusUnauthorized {
 		header.Set("WWW-Authenticate", c.header(answer))
 	}
 	header.Set("Content-Type", "application/json")

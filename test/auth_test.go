@@ -84,9 +84,9 @@ func TestDemoAPIRejectsBadCredentials(t *testing.T) {
 		{
 			name:          "two Authorization headers",
 			authorization: []string{bearer(valid), bearer(valid)},
-			status:        http.StatusUnauthorized,
-			challenge:     invalidToken("token is malformed"),
-			description:   "token is malformed",
+			status:        http.StatusBadRequest,
+			challenge:     `Bearer error="invalid_request", error_description="request carries more than one credential"`,
+			description:   "request carries more than one credential",
 		},
 		{
 			name:          "token that is not a JWT",

@@ -13,6 +13,7 @@
 //	GET  /realms/{realm}/.well-known/jwks.json
 //	POST /realms/{realm}/token   mint a token (JSON MintRequest in the body)
 //	POST /realms/{realm}/rotate  replace the signing key of one algorithm
+//	POST /realms/{realm}/raw-keys  append JWK objects to the key set as given
 //
 // A realm's iss value is the public URL followed by /realms/{realm}.
 package devissuer
@@ -27,6 +28,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +53,16 @@ type realm struct {
 	active    map[string]*signingKey
 	published []*signingKey
 	rotations int
+
+	// extra are raw JWK objects appended to the key set as given, for
+	// tests of unsupported and malformed keys.
+	extra []json.RawMessage
 }
 
 type signingKey struct {
 	kid     string
 	alg     string
+	use     string
 	private crypto.Signer
 }
 
@@ -110,6 +117,15 @@ type MintRequest struct {
 	// Claims are added to the token last, so they override everything
 	// above, including exp and iat; a null value removes the claim.
 	Claims map[string]any `json:"claims"`
+
+	// Header fields are added to the JOSE header last; a null value
+	// removes the field. Tests use it for crit, jku, x5u, jwk and typ.
+	Header map[string]any `json:"header"`
+
+	// RawPayload, when set, is signed verbatim as the payload instead of
+	// the claims above, so tests can mint JSON that encoding/json would
+	// never write, such as duplicate keys.
+	RawPayload string `json:"raw_payload"`
 }
 
 // MintResponse is the token endpoint's answer, shaped like an OAuth 2.0
@@ -184,7 +200,15 @@ func (i *Issuer) Mint(realmName string, req MintRequest) (MintResponse, error) {
 		token.Header["kid"] = req.KeyID
 	}
 
-	signed, err := token.SignedString(key.private)
+	for name, value := range req.Header {
+		if value == nil {
+			delete(token.Header, name)
+			continue
+		}
+		token.Header[name] = value
+	}
+
+	signed, err := sign(token, req.RawPayload, key.private)
 	if err != nil {
 		return MintResponse{}, fmt.Errorf("sign: %w", err)
 	}
@@ -192,10 +216,45 @@ func (i *Issuer) Mint(realmName string, req MintRequest) (MintResponse, error) {
 	return MintResponse{AccessToken: signed, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds()), KeyID: kid}, nil
 }
 
-// Rotate gives a realm a new signing key for alg and returns its kid. The
-// old key stays in the key set when keepOld is true, and is removed
-// otherwise, so tokens it signed stop verifying once the gateway refreshes.
+// sign returns the compact JWS of token, with rawPayload as its payload
+// when it is not empty.
+func sign(token *jwt.Token, rawPayload string, key crypto.Signer) (string, error) {
+	if rawPayload == "" {
+		return token.SignedString(key)
+	}
+	header, err := json.Marshal(token.Header)
+	if err != nil {
+		return "", err
+	}
+	signingInput := encode(header) + "." + encode([]byte(rawPayload))
+	signature, err := token.Method.Sign(signingInput, key)
+	if err != nil {
+		return "", err
+	}
+	return signingInput + "." + encode(signature), nil
+}
+
+// RotateOptions change the key that Rotate creates.
+type RotateOptions struct {
+	// KeepOld keeps the previous key in the key set; by default it is
+	// removed, so tokens it signed stop verifying once the gateway
+	// refreshes.
+	KeepOld bool
+
+	// RSABits is the size of a new RS256 key. Defaults to 2048.
+	RSABits int
+
+	// Use is the new key's "use" in the key set. Defaults to "sig".
+	Use string
+}
+
+// Rotate gives a realm a new signing key for alg and returns its kid.
 func (i *Issuer) Rotate(realmName, alg string, keepOld bool) (string, error) {
+	return i.RotateWith(realmName, alg, RotateOptions{KeepOld: keepOld})
+}
+
+// RotateWith is Rotate with options for unusual keys.
+func (i *Issuer) RotateWith(realmName, alg string, opts RotateOptions) (string, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 
@@ -209,12 +268,13 @@ func (i *Issuer) Rotate(realmName, alg string, keepOld bool) (string, error) {
 	}
 
 	r.rotations++
-	key, err := newSigningKey(realmName, alg, r.rotations)
+	key, err := newSigningKey(realmName, alg, r.rotations, opts.RSABits)
 	if err != nil {
 		return "", err
 	}
+	key.use = opts.Use
 	r.active[alg] = key
-	if !keepOld {
+	if !opts.KeepOld {
 		r.published = removeKey(r.published, old)
 	}
 	r.published = append(r.published, key)
@@ -248,7 +308,7 @@ func (i *Issuer) realmLocked(name string) (*realm, error) {
 
 	r := &realm{active: make(map[string]*signingKey)}
 	for _, alg := range Algorithms {
-		key, err := newSigningKey(name, alg, 0)
+		key, err := newSigningKey(name, alg, 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -259,12 +319,15 @@ func (i *Issuer) realmLocked(name string) (*realm, error) {
 	return r, nil
 }
 
-func newSigningKey(realmName, alg string, generation int) (*signingKey, error) {
+func newSigningKey(realmName, alg string, generation, rsaBits int) (*signingKey, error) {
+	if rsaBits == 0 {
+		rsaBits = 2048
+	}
 	var private crypto.Signer
 	var err error
 	switch alg {
 	case "RS256":
-		private, err = rsa.GenerateKey(rand.Reader, 2048)
+		private, err = rsa.GenerateKey(rand.Reader, rsaBits)
 	case "ES256":
 		private, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case "EdDSA":
@@ -298,11 +361,27 @@ func (i *Issuer) jwks(realmName string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]map[string]string, 0, len(r.published))
+	keys := make([]any, 0, len(r.published)+len(r.extra))
 	for _, k := range r.published {
 		keys = append(keys, publicJWK(k))
 	}
+	for _, raw := range r.extra {
+		keys = append(keys, raw)
+	}
 	return map[string]any{"keys": keys}, nil
+}
+
+// AddRawKeys appends JWK objects to a realm's key set exactly as given.
+func (i *Issuer) AddRawKeys(realmName string, keys []json.RawMessage) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+
+	r, err := i.realmLocked(realmName)
+	if err != nil {
+		return err
+	}
+	r.extra = append(r.extra, keys...)
+	return nil
 }
 
 // Handler serves the endpoints listed in the package documentation.
@@ -312,6 +391,7 @@ func (i *Issuer) Handler() http.Handler {
 	mux.HandleFunc("GET /realms/{realm}/.well-known/openid-configuration", i.serveDiscovery)
 	mux.HandleFunc("POST /realms/{realm}/token", i.serveToken)
 	mux.HandleFunc("POST /realms/{realm}/rotate", i.serveRotate)
+	mux.HandleFunc("POST /realms/{realm}/raw-keys", i.serveRawKeys)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -359,13 +439,37 @@ func (i *Issuer) serveRotate(w http.ResponseWriter, r *http.Request) {
 	if alg == "" {
 		alg = "RS256"
 	}
-	keepOld := r.URL.Query().Get("keep_old") == "true"
-	kid, err := i.Rotate(r.PathValue("realm"), alg, keepOld)
+	query := r.URL.Query()
+	opts := RotateOptions{KeepOld: query.Get("keep_old") == "true", Use: query.Get("use")}
+	if bits := query.Get("rsa_bits"); bits != "" {
+		n, err := strconv.Atoi(bits)
+		if err != nil || n < 512 || n > 8192 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "rsa_bits must be a number from 512 to 8192"})
+			return
+		}
+		opts.RSABits = n
+	}
+	kid, err := i.RotateWith(r.PathValue("realm"), alg, opts)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
+}
+
+func (i *Issuer) serveRawKeys(w http.ResponseWriter, r *http.Request) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&set); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON body: " + err.Error()})
+		return
+	}
+	if err := i.AddRawKeys(r.PathValue("realm"), set.Keys); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"added": len(set.Keys)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

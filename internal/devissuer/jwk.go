@@ -11,7 +11,11 @@ import (
 // publicJWK encodes the public half of a signing key as a JWK (RFC 7517,
 // RFC 7518 section 6 and RFC 8037 section 2).
 func publicJWK(k *signingKey) map[string]string {
-	jwk := map[string]string{"kid": k.kid, "alg": k.alg, "use": "sig"}
+	use := k.use
+	if use == "" {
+		use = "sig"
+	}
+	jwk := map[string]string{"kid": k.kid, "alg": k.alg, "use": use}
 	switch public := k.private.Public().(type) {
 	case *rsa.PublicKey:
 		jwk["kty"] = "RSA"

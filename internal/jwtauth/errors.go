@@ -12,9 +12,26 @@ var (
 	// ErrNoToken means the request carries no bearer credential at all.
 	ErrNoToken = errors.New("no bearer token in the request")
 
+	// ErrAmbiguousCredentials means the request carries more than one
+	// credential: two Authorization headers, or tokens in two sources.
+	// The plugin never guesses which one the client meant.
+	ErrAmbiguousCredentials = errors.New("request carries more than one credential")
+
+	// ErrTokenTooLarge means the credential exceeds the size limit; it is
+	// rejected before any parsing.
+	ErrTokenTooLarge = errors.New("token is too large")
+
 	// ErrTokenMalformed means the credential is not a compact JWS: wrong
 	// segment count, invalid base64url or JSON, or a header it cannot use.
 	ErrTokenMalformed = errors.New("token is malformed")
+
+	// ErrDuplicateMember means the token's header or payload repeats a
+	// JSON member name, so parsers could disagree on its meaning.
+	ErrDuplicateMember = errors.New("token JSON repeats a member name")
+
+	// ErrCriticalHeader means the header lists crit parameters, which name
+	// JWS extensions this plugin does not implement (RFC 7515 4.1.11).
+	ErrCriticalHeader = errors.New("token requires an unsupported JWS extension")
 
 	// ErrAlgorithmNotAllowed means the token's alg is not in the allow-list.
 	ErrAlgorithmNotAllowed = errors.New("token signing algorithm is not allowed")
@@ -37,6 +54,10 @@ var (
 	// ErrTokenNotYetValid means nbf or iat is in the future, beyond the leeway.
 	ErrTokenNotYetValid = errors.New("token is not valid yet")
 
+	// ErrLifetimeTooLong means exp is further after iat than the settings'
+	// max_token_lifetime allows.
+	ErrLifetimeTooLong = errors.New("token lifetime is too long")
+
 	// ErrMissingClaim means a required claim (exp, or the identity claim) is absent.
 	ErrMissingClaim = errors.New("token lacks a required claim")
 
@@ -48,6 +69,10 @@ var (
 
 	// ErrWrongAudience means aud contains none of the configured audiences.
 	ErrWrongAudience = errors.New("token audience is not accepted")
+
+	// ErrInsufficientScope means a valid token lacks a scope, role or other
+	// claim value that a claim rule of the API requires.
+	ErrInsufficientScope = errors.New("token lacks a required scope or role")
 
 	// ErrKeysUnavailable means the issuer's key set could not be fetched, so
 	// no token can be verified. This is the plugin's failure, not the caller's.
@@ -83,17 +108,23 @@ var answers = []struct {
 	answer Answer
 }{
 	{ErrNoToken, Answer{http.StatusUnauthorized, "", "bearer token required", "no_token"}},
+	{ErrAmbiguousCredentials, Answer{http.StatusBadRequest, "invalid_request", "request carries more than one credential", "ambiguous_credentials"}},
+	{ErrTokenTooLarge, Answer{http.StatusUnauthorized, "invalid_token", "token is too large", "token_too_large"}},
 	{ErrTokenMalformed, Answer{http.StatusUnauthorized, "invalid_token", "token is malformed", "token_malformed"}},
+	{ErrDuplicateMember, Answer{http.StatusUnauthorized, "invalid_token", "token JSON repeats a member name", "duplicate_member"}},
+	{ErrCriticalHeader, Answer{http.StatusUnauthorized, "invalid_token", "token requires an unsupported JWS extension", "crit_unsupported"}},
 	{ErrAlgorithmNotAllowed, Answer{http.StatusUnauthorized, "invalid_token", "token signing algorithm is not allowed", "alg_not_allowed"}},
 	{ErrUnknownKey, Answer{http.StatusUnauthorized, "invalid_token", "token key id is not in the issuer's key set", "unknown_kid"}},
 	{ErrKeyMismatch, Answer{http.StatusUnauthorized, "invalid_token", "token key cannot verify the token's algorithm", "key_mismatch"}},
 	{ErrSignatureInvalid, Answer{http.StatusUnauthorized, "invalid_token", "token signature is invalid", "bad_signature"}},
 	{ErrTokenExpired, Answer{http.StatusUnauthorized, "invalid_token", "token has expired", "token_expired"}},
 	{ErrTokenNotYetValid, Answer{http.StatusUnauthorized, "invalid_token", "token is not valid yet", "token_not_yet_valid"}},
+	{ErrLifetimeTooLong, Answer{http.StatusUnauthorized, "invalid_token", "token lifetime exceeds the maximum this API allows", "lifetime_too_long"}},
 	{ErrMissingClaim, Answer{http.StatusUnauthorized, "invalid_token", "token lacks a required claim", "missing_claim"}},
 	{ErrInvalidClaim, Answer{http.StatusUnauthorized, "invalid_token", "token has an invalid claim", "invalid_claim"}},
 	{ErrWrongIssuer, Answer{http.StatusUnauthorized, "invalid_token", "token issuer is not accepted", "wrong_issuer"}},
 	{ErrWrongAudience, Answer{http.StatusUnauthorized, "invalid_token", "token audience is not accepted", "wrong_audience"}},
+	{ErrInsufficientScope, Answer{http.StatusForbidden, "insufficient_scope", "token lacks a scope or role this API requires", "insufficient_scope"}},
 	{ErrKeysUnavailable, Answer{http.StatusServiceUnavailable, "", "authentication is temporarily unavailable", "keys_unavailable"}},
 	{ErrInvalidSettings, Answer{http.StatusInternalServerError, "", "authentication is not configured correctly for this API", "invalid_settings"}},
 }

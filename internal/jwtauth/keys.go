@@ -7,10 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 
 	"github.com/MicahParks/jwkset"
@@ -19,26 +16,20 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// keySet holds the issuer's signing keys, kept fresh by keyfunc's
-// background refresh, and picks the key that may verify a given token.
+// keySet holds one issuer's signing keys and picks the key that may
+// verify a given token. Remote sets are kept fresh by keyfunc's background
+// refresh; inline sets never change.
 type keySet struct {
 	storage jwkset.Storage
 }
 
-// newKeySet fetches every JWKS URL once (a failed first fetch is reported
-// through onFetchError, not returned, so that the API can start while the
-// issuer is down) and starts one refresh goroutine per URL. The goroutines
-// stop when ctx is cancelled.
-func newKeySet(ctx context.Context, s Settings, onFetchError func(url string, err error)) (*keySet, error) {
-	client := &http.Client{
-		Transport: &limitedTransport{
-			base:     http.DefaultTransport,
-			maxBytes: s.MaxJWKSBytes,
-		},
-	}
-
+// newRemoteKeySet fetches every JWKS URL once (a failed first fetch is
+// reported through hooks.fetchError, not returned, so that the API can
+// start while the issuer is down) and starts one refresh goroutine per
+// URL. The goroutines stop when ctx is cancelled.
+func newRemoteKeySet(ctx context.Context, urls []string, s Settings, hooks fetchHooks) (*keySet, error) {
 	override := keyfunc.Override{
-		Client:      client,
+		Client:      hooks.client(s.MaxJWKSBytes),
 		HTTPTimeout: s.FetchTimeout,
 
 		// jwkset waits this long for the unknown-kid rate limiter and uses
@@ -49,15 +40,29 @@ func newKeySet(ctx context.Context, s Settings, onFetchError func(url string, er
 		RefreshUnknownKID: rate.NewLimiter(rate.Every(s.UnknownKIDRefreshInterval), 1),
 		RefreshErrorHandlerFunc: func(url string) func(context.Context, error) {
 			return func(_ context.Context, err error) {
-				if onFetchError != nil {
-					onFetchError(url, err)
-				}
+				hooks.fetchError(url, err)
 			}
 		},
 	}
-	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, s.JWKSURLs, override)
+	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, urls, override)
 	if err != nil {
 		return nil, fmt.Errorf("create key set: %w", err)
+	}
+	return &keySet{storage: kf.Storage()}, nil
+}
+
+// newInlineKeySet builds a key set from a JWKS given in the settings,
+// dropping the keys that could never verify, like a fetched set.
+func newInlineKeySet(raw []byte, hooks fetchHooks) (*keySet, error) {
+	filtered, err := filterKeySet(raw, func(kid, reason string) {
+		hooks.keyIgnored("inline keys", kid, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	kf, err := keyfunc.NewJWKSetJSON(filtered)
+	if err != nil {
+		return nil, fmt.Errorf("inline keys: %w", err)
 	}
 	return &keySet{storage: kf.Storage()}, nil
 }
@@ -71,8 +76,8 @@ func newKeySet(ctx context.Context, s Settings, onFetchError func(url string, er
 //
 // A key fits an alg when its use is "sig" or absent, its key_ops (if any)
 // include "verify", its alg (if any) equals the token's, and its type and
-// curve are the ones the alg needs. Symmetric keys never fit, because HMAC
-// algorithms are never allowed.
+// curve are the ones the alg needs. Symmetric and weak RSA keys never get
+// into the set (see filterKeySet).
 func (k *keySet) keyFor(ctx context.Context) jwt.Keyfunc {
 	return func(token *jwt.Token) (any, error) {
 		alg := token.Method.Alg()
@@ -131,14 +136,13 @@ func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
 // missingKeyError tells a kid that is not in a usable key set (the caller's
 // problem) from a key set that could not be fetched at all (ours).
 func (k *keySet) missingKeyError(ctx context.Context, unknown error) error {
-	all, err := k.storage.KeyReadAll(ctx)
-	if err != nil || len(all) == 0 {
+	if !k.hasKeys(ctx) {
 		return ErrKeysUnavailable
 	}
 	return unknown
 }
 
-// hasKeys reports whether at least one key has been fetched.
+// hasKeys reports whether the set holds at least one key.
 func (k *keySet) hasKeys(ctx context.Context) bool {
 	all, err := k.storage.KeyReadAll(ctx)
 	return err == nil && len(all) > 0
@@ -193,53 +197,4 @@ func ecdsaCurve(key crypto.PublicKey) elliptic.Curve {
 		return ec.Curve
 	}
 	return nil
-}
-
-// limitedTransport fails a key set fetch whose body is larger than
-// maxBytes, so a broken or hostile issuer cannot make the gateway read an
-// unbounded answer.
-type limitedTransport struct {
-	base     http.RoundTripper
-	maxBytes int64
-}
-
-func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.ContentLength > t.maxBytes {
-		resp.Body.Close()
-		return nil, fmt.Errorf("%w: Content-Length %d exceeds jwks_max_bytes %d", errTooLarge, resp.ContentLength, t.maxBytes)
-	}
-	resp.Body = &limitedBody{body: resp.Body, remaining: t.maxBytes}
-	return resp, nil
-}
-
-var errTooLarge = errors.New("key set answer is too large")
-
-// limitedBody returns errTooLarge once more than the limit has been read.
-type limitedBody struct {
-	body      io.ReadCloser
-	remaining int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.remaining < 0 {
-		return 0, errTooLarge
-	}
-	// Read one byte past the limit to tell "exactly at the limit" from "over".
-	if int64(len(p)) > b.remaining+1 {
-		p = p[:b.remaining+1]
-	}
-	n, err := b.body.Read(p)
-	b.remaining -= int64(n)
-	if b.remaining < 0 {
-		return n, errTooLarge
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error {
-	return b.body.Close()
 }

@@ -1,13 +1,9 @@
 package jwtauth
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -17,36 +13,72 @@ import (
 // middleware and are left alone.
 const SettingsKey = "jwks_auth"
 
-// Settings configure token verification for one API. They are decoded from
-// config_data.jwks_auth of the API definition; durations are written as Go
-// duration strings such as "30s" or "15m".
+// Settings configure token verification for one API. ParseSettings reads
+// them from config_data.jwks_auth of the API definition and fills in the
+// defaults; the README lists the JSON keys.
 type Settings struct {
-	// Issuer is the exact value the iss claim must have. Required.
-	Issuer string `json:"issuer"`
+	// Issuers are the trusted issuers, each with its own key source. At
+	// least one is required.
+	Issuers []IssuerSettings
 
-	// JWKSURLs are the http or https URLs of the issuer's JSON Web Key Sets.
-	// Keys from all of them are trusted for Issuer. At least one is required.
-	JWKSURLs []string `json:"jwks_urls"`
-
-	// Audiences are accepted values of the aud claim: a token is accepted
-	// when its aud (a string or an array) contains at least one of them.
+	// Audiences are accepted values of the aud claim. When set, aud is
+	// required.
 	//
 	// Defaults to none, and then aud is not checked.
-	Audiences []string `json:"audiences"`
+	Audiences []string
+
+	// AudienceMatch is "any" (aud must contain one of Audiences) or "all"
+	// (aud must contain every one of them).
+	//
+	// Defaults to "any".
+	AudienceMatch string
 
 	// Algorithms is the allow-list of JWS alg values. HMAC (HS*) and "none"
-	// are not accepted, because keys come from a public key set.
+	// are never accepted, because keys come from public key sets.
 	//
-	// Defaults to RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384,
-	// ES512 and EdDSA.
-	Algorithms []string `json:"algorithms"`
+	// Defaults to DefaultAlgorithms.
+	Algorithms []string
 
-	// IdentityClaim names the claim that identifies the caller. Its value
-	// must be a non-empty string; it becomes the session's alias and keys
-	// the session, so rate limits and quotas follow it.
+	// IdentityClaim names the claim that identifies the caller, by the
+	// same path rules as ClaimRule.Claim. Its value must be a non-empty
+	// string without control characters.
 	//
 	// Defaults to "sub".
-	IdentityClaim string `json:"identity_claim"`
+	IdentityClaim string
+
+	// RequireExp rejects tokens without exp.
+	//
+	// Defaults to true.
+	RequireExp bool
+
+	// MaxTokenLifetime, when not zero, rejects tokens whose exp is more
+	// than this after their iat; iat is then required.
+	//
+	// Defaults to 0: no limit.
+	MaxTokenLifetime time.Duration
+
+	// RequiredClaims must be present in every token (by ClaimRule.Claim
+	// paths); a token without one is rejected with 401.
+	//
+	// Defaults to none.
+	RequiredClaims []string
+
+	// ClaimRules authorize valid tokens; a token that fails one is
+	// rejected with 403 insufficient_scope.
+	//
+	// Defaults to none.
+	ClaimRules []ClaimRule
+
+	// TokenSources are the places a token may be, all of them read for
+	// every request: a request with tokens in two is rejected.
+	//
+	// Defaults to DefaultTokenSources (Authorization: Bearer).
+	TokenSources []TokenSource
+
+	// MaxTokenBytes is the largest token accepted, checked before parsing.
+	//
+	// Defaults to DefaultMaxTokenBytes.
+	MaxTokenBytes int
 
 	// Leeway is the clock skew allowed when checking exp, nbf and iat.
 	//
@@ -59,39 +91,40 @@ type Settings struct {
 	RefreshInterval time.Duration
 
 	// UnknownKIDRefreshInterval is the shortest time between two extra
-	// fetches caused by tokens whose kid is not in the key set. The limit
-	// stops a flood of forged kids from hammering the issuer.
+	// fetches caused by tokens whose kid is not in the key set, and between
+	// two retries of a failed discovery. The limit stops a flood of forged
+	// kids from hammering the issuer.
 	//
 	// Defaults to 1m.
 	UnknownKIDRefreshInterval time.Duration
 
-	// FetchTimeout bounds each fetch of a key set.
+	// FetchTimeout bounds each fetch of a key set or discovery document.
 	//
 	// Defaults to 5s.
 	FetchTimeout time.Duration
 
-	// MaxJWKSBytes is the largest key set answer that is read; a larger one
-	// fails the fetch and the last good keys stay in use.
+	// MaxJWKSBytes is the largest key set or discovery answer that is read;
+	// a larger one fails the fetch and the last good keys stay in use.
 	//
 	// Defaults to 1048576 (1 MiB).
-	MaxJWKSBytes int64 `json:"jwks_max_bytes"`
+	MaxJWKSBytes int64
 
 	// Realm is the realm parameter of the WWW-Authenticate challenge.
 	//
 	// Defaults to none, and then the challenge has no realm.
-	Realm string `json:"realm"`
+	Realm string
 }
 
-// Defaults of the optional settings.
-var (
-	DefaultAlgorithms = []string{
-		"RS256", "RS384", "RS512",
-		"PS256", "PS384", "PS512",
-		"ES256", "ES384", "ES512",
-		"EdDSA",
-	}
-)
+// DefaultAlgorithms are the asymmetric JWS algorithms golang-jwt
+// implements, all allowed unless the settings narrow them.
+var DefaultAlgorithms = []string{
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
 
+// Defaults of the optional settings without a Default variable above.
 const (
 	DefaultIdentityClaim             = "sub"
 	DefaultLeeway                    = 30 * time.Second
@@ -107,56 +140,17 @@ const (
 	minRefreshInterval    = time.Second
 	minUnknownKIDInterval = time.Second
 	maxFetchTimeout       = time.Minute
+	minMaxTokenBytes      = 256
+	maxMaxTokenBytes      = 1 << 20
 )
 
-// DecodeSettings reads the settings from an API definition's config_data,
-// fills in defaults and validates them. Unknown keys under jwks_auth are an
-// error, so a misspelt setting cannot be silently ignored. The returned
-// error wraps ErrInvalidSettings and names every bad field.
-func DecodeSettings(configData map[string]any) (Settings, error) {
-	raw, ok := configData[SettingsKey]
-	if !ok {
-		return Settings{}, fmt.Errorf("%w: config_data has no %q object", ErrInvalidSettings, SettingsKey)
+// Validate checks every field and reports all problems at once, each
+// prefixed with its field name. The error wraps ErrInvalidSettings.
+func (s *Settings) Validate() error {
+	if problems := s.problems(); len(problems) > 0 {
+		return joinProblems(problems)
 	}
-
-	// config_data arrives as generic JSON values: encode it again and decode
-	// into the typed struct, which also rejects unknown fields.
-	encoded, err := json.Marshal(raw)
-	if err != nil {
-		return Settings{}, fmt.Errorf("%w: %v", ErrInvalidSettings, err)
-	}
-	return ParseSettings(encoded)
-}
-
-// ParseSettings decodes the JSON object found under config_data.jwks_auth,
-// fills in defaults and validates it. Every problem is reported, not only
-// the first: unknown keys (a misspelt setting must not be silently
-// ignored), values of the wrong JSON type, and invalid values.
-func ParseSettings(data []byte) (Settings, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
-		return Settings{}, fmt.Errorf("%w: %s must be a JSON object", ErrInvalidSettings, SettingsKey)
-	}
-
-	in, problems := decodeFields(fields)
-	s, durationProblems := in.settings()
-	problems = append(problems, durationProblems...)
-
-	// A field that could not be decoded has already been reported; its
-	// zero value would only add a second, misleading complaint.
-	reported := make(map[string]bool, len(problems))
-	for _, p := range problems {
-		reported[p.field] = true
-	}
-	for _, p := range s.problems() {
-		if !reported[p.field] {
-			problems = append(problems, p)
-		}
-	}
-	if len(problems) > 0 {
-		return Settings{}, joinProblems(problems)
-	}
-	return s, nil
+	return nil
 }
 
 // problem is one invalid setting: field is its key under jwks_auth.
@@ -173,116 +167,6 @@ func joinProblems(problems []problem) error {
 	return fmt.Errorf("%w: %s", ErrInvalidSettings, strings.Join(texts, "; "))
 }
 
-// decodeFields decodes each known field on its own, so that one value of
-// the wrong type does not hide the others, and names every unknown key.
-func decodeFields(fields map[string]json.RawMessage) (settingsJSON, []problem) {
-	var in settingsJSON
-	var problems []problem
-
-	target := reflect.ValueOf(&in).Elem()
-	known := make(map[string]bool, target.NumField())
-	for i := 0; i < target.NumField(); i++ {
-		name := target.Type().Field(i).Tag.Get("json")
-		known[name] = true
-		raw, ok := fields[name]
-		if !ok {
-			continue
-		}
-		if err := json.Unmarshal(raw, target.Field(i).Addr().Interface()); err != nil {
-			problems = append(problems, problem{name, describeJSONError(err)})
-		}
-	}
-
-	var unknown []string
-	for name := range fields {
-		if !known[name] {
-			unknown = append(unknown, name)
-		}
-	}
-	sort.Strings(unknown)
-	for _, name := range unknown {
-		problems = append(problems, problem{name, "unknown setting"})
-	}
-	return in, problems
-}
-
-// settingsJSON mirrors Settings as it is written in config_data: optional
-// values are pointers, so that a left-out value gets its default while an
-// explicit zero is kept and validated.
-type settingsJSON struct {
-	Issuer                    string   `json:"issuer"`
-	JWKSURLs                  []string `json:"jwks_urls"`
-	Audiences                 []string `json:"audiences"`
-	Algorithms                []string `json:"algorithms"`
-	IdentityClaim             *string  `json:"identity_claim"`
-	Leeway                    *string  `json:"leeway"`
-	RefreshInterval           *string  `json:"jwks_refresh_interval"`
-	UnknownKIDRefreshInterval *string  `json:"jwks_unknown_kid_refresh_interval"`
-	FetchTimeout              *string  `json:"jwks_fetch_timeout"`
-	MaxJWKSBytes              *int64   `json:"jwks_max_bytes"`
-	Realm                     string   `json:"realm"`
-}
-
-// settings applies the defaults and parses the durations. It returns the
-// problems of values that could not be parsed, each naming its field.
-func (in settingsJSON) settings() (Settings, []problem) {
-	s := Settings{
-		Issuer:                    in.Issuer,
-		JWKSURLs:                  in.JWKSURLs,
-		Audiences:                 in.Audiences,
-		Algorithms:                in.Algorithms,
-		IdentityClaim:             DefaultIdentityClaim,
-		Leeway:                    DefaultLeeway,
-		RefreshInterval:           DefaultRefreshInterval,
-		UnknownKIDRefreshInterval: DefaultUnknownKIDRefreshInterval,
-		FetchTimeout:              DefaultFetchTimeout,
-		MaxJWKSBytes:              DefaultMaxJWKSBytes,
-		Realm:                     in.Realm,
-	}
-	if s.Algorithms == nil {
-		s.Algorithms = slices.Clone(DefaultAlgorithms)
-	}
-	if in.IdentityClaim != nil {
-		s.IdentityClaim = *in.IdentityClaim
-	}
-	if in.MaxJWKSBytes != nil {
-		s.MaxJWKSBytes = *in.MaxJWKSBytes
-	}
-
-	var problems []problem
-	durations := []struct {
-		field string
-		text  *string
-		into  *time.Duration
-	}{
-		{"leeway", in.Leeway, &s.Leeway},
-		{"jwks_refresh_interval", in.RefreshInterval, &s.RefreshInterval},
-		{"jwks_unknown_kid_refresh_interval", in.UnknownKIDRefreshInterval, &s.UnknownKIDRefreshInterval},
-		{"jwks_fetch_timeout", in.FetchTimeout, &s.FetchTimeout},
-	}
-	for _, d := range durations {
-		if d.text == nil {
-			continue
-		}
-		parsed, err := time.ParseDuration(*d.text)
-		if err != nil {
-			problems = append(problems, problem{d.field, fmt.Sprintf("%q is not a duration such as \"30s\" or \"15m\"", *d.text)})
-			continue
-		}
-		*d.into = parsed
-	}
-	return s, problems
-}
-
-// Validate checks every field and reports all problems at once, each
-// prefixed with its field name. The error wraps ErrInvalidSettings.
-func (s *Settings) Validate() error {
-	if problems := s.problems(); len(problems) > 0 {
-		return joinProblems(problems)
-	}
-	return nil
-}
-
 // problems lists every invalid value. An entry of a list is reported under
 // the list's key, with its index in the message.
 func (s *Settings) problems() []problem {
@@ -291,23 +175,37 @@ func (s *Settings) problems() []problem {
 		problems = append(problems, problem{field, fmt.Sprintf(format, args...)})
 	}
 
-	if strings.TrimSpace(s.Issuer) == "" {
-		add("issuer", "missing: set it to the exact iss value of the identity provider's tokens")
+	if len(s.Issuers) == 0 {
+		add("issuer", "missing: set issuer with jwks_urls, discovery or keys, or list issuers")
 	}
-
-	if len(s.JWKSURLs) == 0 {
-		add("jwks_urls", "missing: list at least one URL of the issuer's JWKS")
-	}
-	for i, raw := range s.JWKSURLs {
-		if err := checkJWKSURL(raw); err != nil {
-			add("jwks_urls", "[%d] %v", i, err)
+	seen := make(map[string]bool)
+	for i, issuer := range s.Issuers {
+		field := "issuer"
+		if len(s.Issuers) > 1 || issuer.fromList {
+			field = fmt.Sprintf("issuers[%d]", i)
 		}
+		for _, p := range issuer.problems() {
+			add(issuerField(field, p.field), "%s", p.message)
+		}
+		if seen[issuer.Issuer] && issuer.Issuer != "" {
+			add(field, "%q is listed twice", issuer.Issuer)
+		}
+		seen[issuer.Issuer] = true
 	}
 
 	for i, audience := range s.Audiences {
 		if audience == "" {
 			add("audiences", "[%d] is an empty string", i)
 		}
+	}
+	switch s.AudienceMatch {
+	case AudienceMatchAny:
+	case AudienceMatchAll:
+		if len(s.Audiences) == 0 {
+			add("audience_match", `"all" needs audiences`)
+		}
+	default:
+		add("audience_match", "%q is neither \"any\" nor \"all\"", s.AudienceMatch)
 	}
 
 	if len(s.Algorithms) == 0 {
@@ -321,6 +219,27 @@ func (s *Settings) problems() []problem {
 
 	if strings.TrimSpace(s.IdentityClaim) == "" {
 		add("identity_claim", "blank: leave it out to use \"sub\"")
+	}
+	if s.MaxTokenLifetime < 0 {
+		add("max_token_lifetime", "%s is negative", s.MaxTokenLifetime)
+	}
+	for i, claim := range s.RequiredClaims {
+		if strings.TrimSpace(claim) == "" {
+			add("required_claims", "[%d] is blank", i)
+		}
+	}
+	for i, rule := range s.ClaimRules {
+		if strings.TrimSpace(rule.Claim) == "" {
+			add("claim_rules", "[%d] has no claim", i)
+		}
+		if len(rule.ContainsAny) == 0 && len(rule.ContainsAll) == 0 {
+			add("claim_rules", "[%d] needs contains_any or contains_all", i)
+		}
+	}
+
+	problems = append(problems, tokenSourceProblems(s.TokenSources)...)
+	if s.MaxTokenBytes < minMaxTokenBytes || s.MaxTokenBytes > maxMaxTokenBytes {
+		add("max_token_bytes", "%d is outside %d to %d", s.MaxTokenBytes, minMaxTokenBytes, maxMaxTokenBytes)
 	}
 
 	if d := s.Leeway; d < 0 || d > maxLeeway {
@@ -341,12 +260,98 @@ func (s *Settings) problems() []problem {
 	if strings.ContainsAny(s.Realm, "\"\\\r\n") {
 		add("realm", "contains a quote, backslash or line break")
 	}
-
 	return problems
 }
 
-// checkJWKSURL accepts only absolute http and https URLs with a host.
-func checkJWKSURL(raw string) error {
+// issuerField names a field of an issuer entry: "jwks_urls" for the
+// single-issuer form, "issuers[1].jwks_urls" in a list.
+func issuerField(entry, field string) string {
+	if entry == "issuer" {
+		return field
+	}
+	return entry + "." + field
+}
+
+// problems checks one issuer entry.
+func (is IssuerSettings) problems() []problem {
+	var problems []problem
+	add := func(field, format string, args ...any) {
+		problems = append(problems, problem{field, fmt.Sprintf(format, args...)})
+	}
+
+	if strings.TrimSpace(is.Issuer) == "" {
+		add("issuer", "missing: set it to the exact iss value of the identity provider's tokens")
+	}
+
+	sources := 0
+	if len(is.JWKSURLs) > 0 {
+		sources++
+	}
+	if is.Discovery {
+		sources++
+	}
+	if is.Keys != nil {
+		sources++
+	}
+	if sources != 1 {
+		add("jwks_urls", "set exactly one key source: jwks_urls, discovery or keys")
+	}
+
+	for i, raw := range is.JWKSURLs {
+		if err := checkHTTPURL(raw); err != nil {
+			add("jwks_urls", "[%d] %v", i, err)
+		}
+	}
+	if is.Discovery {
+		if err := checkHTTPURL(is.Issuer); err != nil {
+			add("discovery", "needs an issuer that is a URL: %v", err)
+		}
+	}
+	if is.Keys != nil {
+		if _, err := filterKeySet(is.Keys, func(string, string) {}); err != nil {
+			add("keys", "%v", err)
+		}
+	}
+	return problems
+}
+
+// tokenSourceProblems checks the token sources.
+func tokenSourceProblems(sources []TokenSource) []problem {
+	var problems []problem
+	if len(sources) == 0 {
+		problems = append(problems, problem{"token_sources", "empty: leave it out to read Authorization: Bearer"})
+	}
+	seen := make(map[TokenSource]bool)
+	for i, source := range sources {
+		bad := func(format string, args ...any) {
+			problems = append(problems, problem{"token_sources", fmt.Sprintf("[%d] ", i) + fmt.Sprintf(format, args...)})
+		}
+		switch source.Type {
+		case SourceHeader, SourceQuery, SourceCookie:
+		default:
+			bad("type %q is not header, query or cookie", source.Type)
+		}
+		if strings.TrimSpace(source.Name) == "" {
+			bad("has no name")
+		}
+		if source.Scheme != "" && source.Type != SourceHeader {
+			bad("scheme is only for headers")
+		}
+		if strings.ContainsAny(source.Scheme, " \t") {
+			bad("scheme %q contains whitespace", source.Scheme)
+		}
+		key := source
+		key.Name = strings.ToLower(key.Name)
+		if seen[key] {
+			bad("repeats another source")
+		}
+		seen[key] = true
+	}
+	return problems
+}
+
+// checkHTTPURL accepts only absolute http and https URLs with a host.
+func checkHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%q is not a URL", raw)
@@ -361,7 +366,7 @@ func checkJWKSURL(raw string) error {
 }
 
 // checkAlgorithm accepts the asymmetric JWS algorithms that golang-jwt
-// implements. HMAC is refused with its own reason: a key set is public, so
+// implements. HMAC is rejected with its own reason: a key set is public, so
 // a symmetric key in it would let anyone sign tokens.
 func checkAlgorithm(alg string) error {
 	switch {
@@ -373,13 +378,4 @@ func checkAlgorithm(alg string) error {
 		return fmt.Errorf("%q is not supported: use one of %s", alg, strings.Join(DefaultAlgorithms, ", "))
 	}
 	return nil
-}
-
-// describeJSONError words a decoding error of one field's value.
-func describeJSONError(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return fmt.Sprintf("expected %s, got JSON %s", typeErr.Type, typeErr.Value)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }

@@ -19,11 +19,18 @@ type Options struct {
 	Now func() time.Time
 
 	// OnFetchError is called with the URL and error of every failed key set
-	// fetch, from the refresh goroutines and from requests that triggered
-	// an unknown-kid refresh. It must be safe for concurrent use.
+	// or discovery fetch, from the refresh goroutines and from requests
+	// that triggered a fetch. It must be safe for concurrent use.
 	//
 	// Defaults to doing nothing.
 	OnFetchError func(url string, err error)
+
+	// OnKeyIgnored is called for every key dropped from a key set (a
+	// malformed or unsupported key, a symmetric key, a weak RSA key), with
+	// the set's URL (or "inline keys"), the key's kid and the reason.
+	//
+	// Defaults to doing nothing.
+	OnKeyIgnored func(source, kid, reason string)
 }
 
 // Identity is the verified caller of a request.
@@ -34,7 +41,8 @@ type Identity struct {
 	// Subject is the value of the identity claim ("sub" by default).
 	Subject string
 
-	// ExpiresAt is the token's exp claim.
+	// ExpiresAt is the token's exp claim, or the zero time when the
+	// settings allow tokens without exp and this one has none.
 	ExpiresAt time.Time
 
 	// KeyID is the token's kid header, or empty when it had none.
@@ -44,65 +52,130 @@ type Identity struct {
 	Claims jwt.MapClaims
 }
 
-// Verifier checks tokens against one API's settings and its issuer's keys.
-// It is safe for concurrent use.
+// Verifier checks tokens against one API's settings and its issuers'
+// keys. It is safe for concurrent use.
 type Verifier struct {
 	settings Settings
-	keys     *keySet
-	parser   *jwt.Parser
+	now      func() time.Time
+	issuers  map[string]*trustedIssuer
 }
 
-// NewVerifier fetches the issuer's key sets once and starts refreshing them
-// in the background until ctx is cancelled. A key set that cannot be
-// fetched now does not make NewVerifier fail: tokens are answered with
-// ErrKeysUnavailable until a fetch succeeds.
+// trustedIssuer pairs an issuer's keys with a parser that requires its iss.
+type trustedIssuer struct {
+	keys   *issuerKeys
+	parser *jwt.Parser
+}
+
+// NewVerifier fetches the issuers' key sets once and starts refreshing
+// them in the background until ctx is cancelled. A key set that cannot be
+// fetched now does not make NewVerifier fail: its tokens are answered with
+// ErrKeysUnavailable until a fetch succeeds. Only unusable inline keys are
+// an error.
 //
 // The settings must have come from ParseSettings, or have passed Validate.
 func NewVerifier(ctx context.Context, s Settings, opts Options) (*Verifier, error) {
-	keys, err := newKeySet(ctx, s, opts.OnFetchError)
-	if err != nil {
-		return nil, err
+	now := opts.Now
+	if now == nil {
+		now = time.Now
 	}
+	hooks := fetchHooks{onFetchError: opts.OnFetchError, onKeyIgnored: opts.OnKeyIgnored}
 
-	parserOptions := []jwt.ParserOption{
-		jwt.WithValidMethods(s.Algorithms),
-		jwt.WithIssuer(s.Issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(s.Leeway),
-		jwt.WithStrictDecoding(),
-	}
-	if opts.Now != nil {
-		parserOptions = append(parserOptions, jwt.WithTimeFunc(opts.Now))
-	}
-
-	v := &Verifier{
-		settings: s,
-		keys:     keys,
-		parser:   jwt.NewParser(parserOptions...),
+	v := &Verifier{settings: s, now: now, issuers: make(map[string]*trustedIssuer)}
+	for _, source := range s.Issuers {
+		keys, err := newIssuerKeys(ctx, source, s, hooks, now)
+		if err != nil {
+			return nil, err
+		}
+		v.issuers[source.Issuer] = &trustedIssuer{keys: keys, parser: newParser(s, source.Issuer, now)}
 	}
 	return v, nil
 }
 
-// HasKeys reports whether at least one key has been fetched from the issuer.
+func newParser(s Settings, issuer string, now func() time.Time) *jwt.Parser {
+	options := []jwt.ParserOption{
+		jwt.WithValidMethods(s.Algorithms),
+		jwt.WithIssuer(issuer),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(s.Leeway),
+		jwt.WithStrictDecoding(),
+		jwt.WithTimeFunc(now),
+	}
+	if s.RequireExp {
+		options = append(options, jwt.WithExpirationRequired())
+	}
+	return jwt.NewParser(options...)
+}
+
+// HasKeys reports whether every issuer has at least one key.
 func (v *Verifier) HasKeys(ctx context.Context) bool {
-	return v.keys.hasKeys(ctx)
+	for _, issuer := range v.issuers {
+		if !issuer.keys.hasKeys(ctx) {
+			return false
+		}
+	}
+	return true
 }
 
 // Verify checks the token's signature and claims and returns the caller's
-// identity. Every error wraps one of the sentinels in errors.go; the context
-// bounds an unknown-kid refresh of the key set.
+// identity. Every error wraps one of the sentinels in errors.go; the
+// context bounds a key set fetch that an unknown kid triggers.
+//
+// Cheap checks run first: the token's size and shape, and its iss, which
+// picks the only key set that may verify it. Keys are looked up only for
+// a token of a trusted issuer.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
+	if len(token) > v.settings.MaxTokenBytes {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTokenTooLarge, len(token), v.settings.MaxTokenBytes)
+	}
+	shape, err := inspect(token)
+	if err != nil {
+		return nil, err
+	}
+	if shape.issuer == "" {
+		return nil, fmt.Errorf("%w: iss", ErrMissingClaim)
+	}
+	issuer, ok := v.issuers[shape.issuer]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrWrongIssuer, shape.issuer)
+	}
+	keys, err := issuer.keys.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+
 	claims := jwt.MapClaims{}
-	parsed, err := v.parser.ParseWithClaims(token, claims, v.keys.keyFor(ctx))
+	parsed, err := issuer.parser.ParseWithClaims(token, claims, keys.keyFor(ctx))
 	if err != nil {
 		return nil, v.classify(parsed, err)
 	}
+	return v.checkClaims(parsed, claims)
+}
 
-	// aud may be a string or an array (RFC 7519 section 4.1.3).
+// checkClaims applies the checks golang-jwt does not make, in the order a
+// client would fix them: audience, lifetime, required claims, identity,
+// then the authorization rules (403).
+func (v *Verifier) checkClaims(token *jwt.Token, claims jwt.MapClaims) (*Identity, error) {
 	if len(v.settings.Audiences) > 0 {
-		if err := v.checkAudience(claims); err != nil {
+		aud, err := audiences(claims)
+		if err != nil {
 			return nil, err
+		}
+		if err := matchAudience(aud, v.settings.Audiences, v.settings.AudienceMatch); err != nil {
+			return nil, err
+		}
+	}
+
+	expiresAt, err := claims.GetExpirationTime()
+	if err != nil {
+		return nil, fmt.Errorf("%w: exp", ErrInvalidClaim)
+	}
+	if err := v.checkLifetime(claims, expiresAt); err != nil {
+		return nil, err
+	}
+
+	for _, name := range v.settings.RequiredClaims {
+		if _, ok := claimAt(claims, name); !ok {
+			return nil, fmt.Errorf("%w: %s", ErrMissingClaim, name)
 		}
 	}
 
@@ -111,19 +184,47 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 		return nil, err
 	}
 
-	// The parser has already required exp and checked that it is a number.
-	expiresAt, _ := claims.GetExpirationTime()
-	issuer, _ := claims.GetIssuer()
-	kid, _ := parsed.Header["kid"].(string)
+	for _, rule := range v.settings.ClaimRules {
+		if err := rule.check(claims); err != nil {
+			return nil, err
+		}
+	}
 
+	issuer, _ := claims.GetIssuer()
+	kid, _ := token.Header["kid"].(string)
 	identity := &Identity{
-		Issuer:    issuer,
-		Subject:   subject,
-		ExpiresAt: expiresAt.Time,
-		KeyID:     kid,
-		Claims:    claims,
+		Issuer:  issuer,
+		Subject: subject,
+		KeyID:   kid,
+		Claims:  claims,
+	}
+	if expiresAt != nil {
+		identity.ExpiresAt = expiresAt.Time
 	}
 	return identity, nil
+}
+
+// checkLifetime enforces MaxTokenLifetime: exp may be at most that long
+// after iat, which must then be present.
+func (v *Verifier) checkLifetime(claims jwt.MapClaims, expiresAt *jwt.NumericDate) error {
+	limit := v.settings.MaxTokenLifetime
+	if limit == 0 {
+		return nil
+	}
+	issuedAt, err := claims.GetIssuedAt()
+	if err != nil {
+		return fmt.Errorf("%w: iat", ErrInvalidClaim)
+	}
+	if issuedAt == nil {
+		return fmt.Errorf("%w: iat is required to check max_token_lifetime", ErrMissingClaim)
+	}
+	if expiresAt == nil {
+		return fmt.Errorf("%w: exp is required to check max_token_lifetime", ErrMissingClaim)
+	}
+	if lifetime := expiresAt.Sub(issuedAt.Time); lifetime > limit {
+		return fmt.Errorf("%w: lifetime %s exceeds max_token_lifetime %s", ErrLifetimeTooLong, lifetime, limit)
+	}
+	return nil
 }
 
 // classify turns a golang-jwt error into one of this package's sentinels,
@@ -144,9 +245,12 @@ func (v *Verifier) classify(token *jwt.Token, err error) error {
 
 	// An alg outside the allow-list (including "none" and HS*) fails in
 	// golang-jwt as "signature invalid" or "unverifiable"; report it as
-	// what it is.
+	// what it is. A header without a string alg is malformed.
 	if token != nil {
-		alg, _ := token.Header["alg"].(string)
+		alg, ok := token.Header["alg"].(string)
+		if !ok || alg == "" {
+			return fmt.Errorf("%w: no alg in the header", ErrTokenMalformed)
+		}
 		if !slices.Contains(v.settings.Algorithms, alg) {
 			return fmt.Errorf("%w: %q", ErrAlgorithmNotAllowed, alg)
 		}
@@ -173,28 +277,11 @@ func (v *Verifier) classify(token *jwt.Token, err error) error {
 	return fmt.Errorf("%w: %v", ErrTokenMalformed, err)
 }
 
-// checkAudience requires aud to contain at least one configured audience.
-func (v *Verifier) checkAudience(claims jwt.MapClaims) error {
-	audiences, err := claims.GetAudience()
-	if err != nil {
-		return fmt.Errorf("%w: aud is neither a string nor an array of strings", ErrInvalidClaim)
-	}
-	if len(audiences) == 0 {
-		return fmt.Errorf("%w: aud", ErrMissingClaim)
-	}
-	for _, audience := range audiences {
-		if slices.Contains(v.settings.Audiences, audience) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: %q", ErrWrongAudience, []string(audiences))
-}
-
 // identity returns the identity claim, which must be a non-empty string
 // without control characters: it becomes a session alias and a log field.
 func (v *Verifier) identity(claims jwt.MapClaims) (string, error) {
 	name := v.settings.IdentityClaim
-	value, ok := claims[name]
+	value, ok := claimAt(claims, name)
 	if !ok {
 		return "", fmt.Errorf("%w: %s", ErrMissingClaim, name)
 	}
