@@ -37,8 +37,11 @@ help:
 
 deps: $(DEPS_STAMP)
 
+# build/go.mod makes build/ a module of its own, so that `go test ./...`
+# does not treat the gateway templates copied there as a package.
 $(DEPS_STAMP): scripts/align-deps.sh
 	scripts/align-deps.sh
+	printf 'module build-outputs\n' > $(BUILD)/go.mod
 	touch $@
 
 # The gateway's own module source (its go.mod, go.sum and templates/),
@@ -82,8 +85,11 @@ test: compat
 	go vet ./...
 	go test -count=1 ./...
 
+# devstack is built and started directly, not with `go run`, so that
+# Ctrl-C reaches it and its exit status is make's.
 run: $(DEPS_STAMP) $(PLUGIN_VERSIONED) $(GATEWAY)
-	go run ./cmd/devstack
+	go build -o $(BUILD)/devstack ./cmd/devstack
+	exec $(BUILD)/devstack
 
 bundle: $(PLUGIN) $(GATEWAY) manifest.json
 	rm -rf $(BUILD)/bundle && mkdir -p $(BUILD)/bundle

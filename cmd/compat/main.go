@@ -4,8 +4,8 @@
 // to open a plugin otherwise ("plugin was built with a different version
 // of package ...").
 //
-// It prints one table row per module the plugin and the gateway share and
-// exits 1 when any row differs. `make compat` runs it.
+// It prints a table of the shared modules whose versions differ (all of
+// them with -v) and exits 1 when any differs. `make compat` runs it.
 package main
 
 import (
@@ -25,9 +25,10 @@ func main() {
 	pluginPath := flag.String("plugin", "build/jwks-auth.so", "plugin .so to check")
 	gatewayPath := flag.String("gateway", "build/tyk", "gateway binary")
 	goModPath := flag.String("gomod", "build/tyk-src/go.mod", "the gateway's go.mod")
+	verbose := flag.Bool("v", false, "print every shared module, not only those that differ")
 	flag.Parse()
 
-	ok, err := check(*pluginPath, *gatewayPath, *goModPath)
+	ok, err := check(*pluginPath, *gatewayPath, *goModPath, *verbose)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compat:", err)
 		os.Exit(2)
@@ -36,10 +37,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compat: FAIL: the gateway will refuse this plugin; build it with `make plugin`")
 		os.Exit(1)
 	}
-	fmt.Println("compat: ok: every shared module has the gateway's version")
+	fmt.Println("compat: ok: every module the plugin shares with the gateway has the gateway's version")
 }
 
-func check(pluginPath, gatewayPath, goModPath string) (bool, error) {
+func check(pluginPath, gatewayPath, goModPath string, verbose bool) (bool, error) {
 	plugin, err := linkedModules(pluginPath)
 	if err != nil {
 		return false, err
@@ -64,6 +65,7 @@ func check(pluginPath, gatewayPath, goModPath string) (bool, error) {
 	ok := true
 	table := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(table, "MODULE\tPLUGIN\tGATEWAY\tGO.MOD\tSTATUS")
+	rows := 0
 	for _, path := range shared {
 		inGoMod := required[path]
 		status := "ok"
@@ -76,14 +78,21 @@ func check(pluginPath, gatewayPath, goModPath string) (bool, error) {
 		if status != "ok" {
 			ok = false
 		}
+		if status == "ok" && !verbose {
+			continue
+		}
 		if inGoMod == "" {
 			inGoMod = "-"
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\n", path, plugin[path], gateway[path], inGoMod, status)
+		rows++
 	}
-	if err := table.Flush(); err != nil {
-		return false, err
+	if rows > 0 {
+		if err := table.Flush(); err != nil {
+			return false, err
+		}
 	}
+	fmt.Printf("compat: %d modules linked into both the plugin and the gateway\n", len(shared))
 	return ok, nil
 }
 

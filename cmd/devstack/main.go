@@ -6,7 +6,8 @@
 // Ports come from the environment: GATEWAY_PORT (default 8080),
 // ISSUER_PORT (default 8081), UPSTREAM_PORT (default 8082) and REDIS_PORT
 // (default 6380). APIDEF selects the API definition file (default
-// apidef.json).
+// apidef.json) and LOG_LEVEL the gateway's log level (default info). The
+// gateway's and Redis's output goes to build/devstack.log.
 package main
 
 import (
@@ -18,16 +19,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/jwks-auth/tyk-jwks-auth/internal/devissuer"
 	"github.com/jwks-auth/tyk-jwks-auth/internal/stack"
-)
-
-// The demo API in apidef.json: its realm at the issuer, audience and
-// listen path.
-const (
-	demoRealm    = "demo"
-	demoAudience = "demo-api"
-	demoPath     = "/demo/"
 )
 
 func main() {
@@ -52,22 +44,11 @@ func run() error {
 	}
 	defer s.Stop()
 
-	minted, err := s.Issuer.Mint(demoRealm, devissuer.MintRequest{
-		Subject:  "demo-user",
-		Audience: []string{demoAudience},
-		TTL:      "12h",
-	})
-	if err != nil {
+	fmt.Printf("\nReady. Gateway: %s\n", s.GatewayURL)
+	fmt.Printf("Gateway log (level %s): %s\n\n", cfg.LogLevel, cfg.LogFile)
+	if err := printTryIt(s, cfg.APIFiles[0]); err != nil {
 		return err
 	}
-
-	url := s.GatewayURL + demoPath + "anything"
-	fmt.Printf("\nReady. Gateway: %s  (work folder %s)\n\n", s.GatewayURL, s.Dir)
-	fmt.Printf("Token for subject demo-user (valid 12h):\n%s\n\n", minted.AccessToken)
-	fmt.Printf("With the token (200):\ncurl -i %s -H 'Authorization: Bearer %s'\n\n", url, minted.AccessToken)
-	fmt.Printf("Without it (401):\ncurl -i %s\n\n", url)
-	fmt.Printf("More tokens: curl -s -X POST %s/realms/%s/token -d '{\"sub\":\"alice\",\"aud\":[\"%s\"]}'\n\n",
-		s.IssuerURL, demoRealm, demoAudience)
 	fmt.Println("Press Ctrl-C to stop.")
 
 	<-ctx.Done()
@@ -85,9 +66,15 @@ func configFromEnv() (stack.Config, error) {
 		apidef = filepath.Join(root, "apidef.json")
 	}
 
+	logLevel := os.Getenv("LOG_LEVEL")
+	if logLevel == "" {
+		logLevel = "info"
+	}
 	cfg := stack.Config{
 		Root:     root,
 		APIFiles: []string{apidef},
+		LogLevel: logLevel,
+		LogFile:  filepath.Join(root, "build", "devstack.log"),
 		Progress: func(format string, args ...any) {
 			fmt.Printf("==> "+format+"\n", args...)
 		},

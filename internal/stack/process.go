@@ -33,6 +33,9 @@ func startProcess(dir string, out io.Writer, name string, args ...string) (*proc
 	cmd.Dir = dir
 	cmd.Stdout = out
 	cmd.Stderr = out
+	// If the stack's own process dies without stopping its children, the
+	// kernel stops them, so no gateway or Redis is left behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -167,6 +170,9 @@ func (s *Stack) writeAPIs(cfg Config) error {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("read API definition: %w", err)
+		}
+		if !json.Valid(data) {
+			return fmt.Errorf("API definition %s is not valid JSON", file)
 		}
 		target := filepath.Join(appDir, filepath.Base(file))
 		if err := os.WriteFile(target, []byte(replacer.Replace(string(data))), 0o644); err != nil {

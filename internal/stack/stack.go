@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -50,6 +51,10 @@ type Config struct {
 	// LogLevel is the gateway's log_level; defaults to "info".
 	LogLevel string
 
+	// LogFile, when set, receives the gateway's and Redis's output as it
+	// is written, besides the buffer that Logs returns.
+	LogFile string
+
 	// Progress, when set, is called with a line for each step.
 	Progress func(format string, args ...any)
 }
@@ -87,6 +92,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			s.Stop()
 		}
 	}()
+
+	if cfg.LogFile != "" {
+		if err := os.MkdirAll(filepath.Dir(cfg.LogFile), 0o755); err != nil {
+			return nil, err
+		}
+		file, err := os.Create(cfg.LogFile)
+		if err != nil {
+			return nil, fmt.Errorf("create log file: %w", err)
+		}
+		s.logs.copyTo = file
+		s.stops = append(s.stops, func() { file.Close() })
+	}
 
 	s.Dir, err = os.MkdirTemp("", "jwks-auth-stack-")
 	if err != nil {
@@ -179,14 +196,12 @@ func gatewayBinary(root string) string { return filepath.Join(root, "build", "ty
 func pluginPath(root string) string    { return filepath.Join(root, "build", "jwks-auth.so") }
 func templatesDir(root string) string  { return filepath.Join(root, "build", "templates") }
 
-// listenAddr returns 127.0.0.1:port, choosing a free port when port is 0.
+// listenAddr returns 127.0.0.1:port, choosing a free port when port is 0,
+// and fails at once when the port is taken.
 func listenAddr(port int) (string, error) {
-	if port != 0 {
-		return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
-	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	listener, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
+		return "", fmt.Errorf("port %d on 127.0.0.1 is in use or not allowed: %w", port, err)
 	}
 	defer listener.Close()
 	return listener.Addr().String(), nil
@@ -211,15 +226,20 @@ func waitFor(ctx context.Context, timeout time.Duration, what string, check func
 	}
 }
 
-// syncBuffer collects process output from several goroutines.
+// syncBuffer collects process output from several goroutines, and copies
+// it to copyTo when that is set.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	copyTo io.Writer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.copyTo != nil {
+		_, _ = b.copyTo.Write(p)
+	}
 	return b.buf.Write(p)
 }
 
