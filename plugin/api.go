@@ -22,8 +22,8 @@ type apiState struct {
 	fingerprint string
 	logger      *logrus.Entry
 
-	// settingsErr is set when the settings are unusable; every request to
-	// the API is then answered 500 and the verifier is nil.
+	// settingsErr is set when the settings are unusable. Every request to
+	// the API then gets a 500 response, and the verifier is nil.
 	settingsErr error
 
 	verifier  *jwtauth.Verifier
@@ -50,7 +50,7 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 	settings, err := settingsOf(def)
 	if err != nil {
 		state.settingsErr = err
-		logger.WithError(err).Error("API disabled: every request is answered 500 until the settings are fixed")
+		logger.WithError(err).Error("API disabled: every request gets a 500 response until the settings are fixed")
 		return state
 	}
 

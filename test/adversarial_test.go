@@ -278,6 +278,9 @@ func TestAdversarialTokens(t *testing.T) {
 		{"no iat while max_token_lifetime is set", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"iat": nil} }))
 		}, missingClaim},
+		{"exp beyond the year 9999", func(t *testing.T) advRequest {
+			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"exp": 1e300} }))
+		}, invalidClaim},
 		{"exp that is a string", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"exp": "tomorrow"} }))
 		}, invalidClaim},
@@ -521,6 +524,20 @@ func TestClaimRules(t *testing.T) {
 	})
 	t.Run("email missing", func(t *testing.T) {
 		got := get(t, "/scoped/orders", bearer(scopedToken(func(c map[string]any, _ *[]string) { delete(c, "email") })))
+		wantRejected(t, got, http.StatusUnauthorized,
+			invalidToken("token lacks a required claim"), errorBody("token lacks a required claim"))
+	})
+	t.Run("email that is null", func(t *testing.T) {
+		// The issuer's claims override drops null values, so the payload is
+		// written out in full.
+		claims := claimsOf(t, scopedToken(nil))
+		claims["email"] = nil
+		payload, err := json.Marshal(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := mint(t, demoRealm, devissuer.MintRequest{RawPayload: string(payload)})
+		got := get(t, "/scoped/orders", bearer(token))
 		wantRejected(t, got, http.StatusUnauthorized,
 			invalidToken("token lacks a required claim"), errorBody("token lacks a required claim"))
 	})

@@ -10,7 +10,7 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/stack"
 )
 
-// demoAPI is what printTryIt reads from the API definition.
+// demoAPI holds the fields of the API definition that printTryIt reads.
 type demoAPI struct {
 	Proxy struct {
 		ListenPath string `json:"listen_path"`
@@ -25,7 +25,7 @@ type demoAPI struct {
 
 // printTryIt prints a token and curl commands for the API in apidefPath.
 // It mints the token at the development issuer when the API trusts one of
-// its realms, and otherwise says where a token must come from.
+// its realms, and otherwise prints where a token must come from.
 func printTryIt(s *stack.Stack, apidefPath string) error {
 	data, err := os.ReadFile(apidefPath)
 	if err != nil {

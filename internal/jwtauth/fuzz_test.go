@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,9 @@ func FuzzBearerToken(f *testing.F) {
 		token, err := jwtauth.BearerToken(header)
 
 		if err != nil {
-			if !errors.Is(err, jwtauth.ErrNoToken) && !errors.Is(err, jwtauth.ErrTokenMalformed) {
-				t.Fatalf("error %v wraps neither ErrNoToken nor ErrTokenMalformed", err)
+			expected := []error{jwtauth.ErrNoToken, jwtauth.ErrTokenMalformed, jwtauth.ErrTokenTooLarge}
+			if !slices.ContainsFunc(expected, func(sentinel error) bool { return errors.Is(err, sentinel) }) {
+				t.Fatalf("error %v wraps none of ErrNoToken, ErrTokenMalformed and ErrTokenTooLarge", err)
 			}
 			if token != "" {
 				t.Fatalf("token %q returned together with error %v", token, err)
@@ -51,6 +53,9 @@ func FuzzBearerToken(f *testing.F) {
 		}
 		if strings.ContainsFunc(token, unicode.IsSpace) {
 			t.Fatalf("token %q contains whitespace", token)
+		}
+		if len(token) > jwtauth.DefaultMaxTokenBytes {
+			t.Fatalf("token of %d bytes is over the default limit", len(token))
 		}
 		scheme, rest, _ := strings.Cut(value, " ")
 		if !strings.EqualFold(scheme, "Bearer") || rest != token {
@@ -92,13 +97,15 @@ func FuzzVerify(f *testing.F) {
 	ecKey := es256(f)
 	issuer := newTestIssuer(f, fixed, rsaKey, ecKey)
 
-	s := issuer.settings()
-	s.Issuer = fuzzIssuer
+	// The size limit is the largest allowed, so that big inputs reach the
+	// parser instead of being rejected by their size alone.
+	s := testSettings(jwtauth.IssuerSettings{Issuer: fuzzIssuer, JWKSURLs: []string{issuer.jwksURL}})
 	s.Audiences = []string{"fuzz-api"}
+	s.MaxTokenBytes = 1 << 20
 	v := newVerifier(f, s, jwtauth.Options{})
 
-	// Valid tokens from the keys generated for this run; the committed
-	// corpus holds tokens of the fixed key.
+	// These seeds are signed by the keys generated for this run. The
+	// committed corpus contains tokens of the fixed key.
 	f.Add(sign(f, fixed, fuzzClaims()))
 	f.Add(sign(f, rsaKey, fuzzClaims()))
 	f.Add(sign(f, ecKey, fuzzClaims()))

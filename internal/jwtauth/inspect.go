@@ -15,8 +15,11 @@ import (
 // costing deep recursion.
 const maxJSONDepth = 32
 
-// unverified is what inspect learns from a token before its signature is
-// checked. It is used only to pick the issuer's key set; golang-jwt then
+// maxNumericDate is 9999-12-31T23:59:59Z in seconds since the epoch.
+const maxNumericDate = 253402300799
+
+// unverified holds what inspect reads from a token before its signature
+// is checked. It is used only to pick the issuer's key set; golang-jwt then
 // verifies the token as a whole.
 type unverified struct {
 	issuer string
@@ -71,10 +74,22 @@ func inspect(token string) (unverified, error) {
 	}
 
 	var payload struct {
-		Issuer any `json:"iss"`
+		Issuer    any `json:"iss"`
+		ExpiresAt any `json:"exp"`
+		NotBefore any `json:"nbf"`
+		IssuedAt  any `json:"iat"`
 	}
 	if err := json.Unmarshal(payloadJSON, &payload); err != nil {
 		return unverified{}, fmt.Errorf("%w: payload is not a JSON object", ErrTokenMalformed)
+	}
+
+	// golang-jwt converts these numbers to int64 seconds, and a value
+	// outside int64 converts differently on different processors (a huge
+	// exp comes out in the past on amd64). Only years 1970 to 9999 pass.
+	for name, value := range map[string]any{"exp": payload.ExpiresAt, "nbf": payload.NotBefore, "iat": payload.IssuedAt} {
+		if seconds, ok := value.(float64); ok && (seconds < 0 || seconds > maxNumericDate) {
+			return unverified{}, fmt.Errorf("%w: %s %g is outside the years 1970 to 9999", ErrInvalidClaim, name, seconds)
+		}
 	}
 	issuer, ok := payload.Issuer.(string)
 	if payload.Issuer != nil && !ok {

@@ -32,6 +32,26 @@ var testNow = time.Date(2025, time.June, 1, 12, 0, 0, 0, time.UTC)
 
 func fixedClock() time.Time { return testNow }
 
+// testClock is a clock that the test moves forward by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: testNow} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // signer is a private key with the kid and JWS algorithm that tokens
 // signed by it carry.
 type signer struct {
@@ -116,14 +136,7 @@ func generateKeys(k *testKeys) error {
 	return nil
 }
 
-// Signers for the common cases. Each has its own kid; the RSA signers for
-// different algorithms share key material, as one RSA key may sign with any
-// RS or PS algorithm.
-func rsaSigner(t testing.TB, kid string, method jwt.SigningMethod) signer {
-	t.Helper()
-	return signer{kid: kid, method: method, private: generatedKeys(t).rsa[0]}
-}
-
+// Signers for the common cases, each with its own kid.
 func rs256(t testing.TB) signer {
 	t.Helper()
 	return signer{kid: "rsa-1", method: jwt.SigningMethodRS256, private: generatedKeys(t).rsa[0]}
@@ -193,13 +206,14 @@ func jwksBody(t testing.TB, keys ...map[string]any) []byte {
 	return body
 }
 
-// testIssuer is an identity provider on 127.0.0.1: it serves a JWKS that
-// the test can change while a verifier uses it, counts the requests for it
-// and signs tokens.
+// testIssuer is an identity provider on 127.0.0.1: it serves a JWKS and an
+// OpenID Connect discovery document that the test can change while a
+// verifier uses them, counts the requests for each, and signs tokens.
 type testIssuer struct {
 	server *httptest.Server
 
-	// issuer is the iss value of its tokens, and jwksURL the URL of its JWKS.
+	// issuer is the iss value of its tokens (the server's URL), and jwksURL
+	// the URL of its JWKS.
 	issuer  string
 	jwksURL string
 
@@ -214,15 +228,24 @@ type testIssuer struct {
 	// streamed sends the body in chunks without a Content-Length header.
 	streamed bool
 
-	requests int
+	// discoveryStatus is the status of the discovery document, and
+	// discoveryDocument, when not nil, replaces its contents.
+	discoveryStatus   int
+	discoveryDocument map[string]any
+
+	requests          int
+	discoveryRequests int
 }
 
 // newTestIssuer starts an issuer serving the public keys of signers. The
 // server is closed when the test ends.
 func newTestIssuer(t testing.TB, signers ...signer) *testIssuer {
 	t.Helper()
-	i := &testIssuer{status: http.StatusOK}
-	i.server = httptest.NewServer(http.HandlerFunc(i.serveJWKS))
+	i := &testIssuer{status: http.StatusOK, discoveryStatus: http.StatusOK}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/jwks", i.serveJWKS)
+	mux.HandleFunc("/.well-known/openid-configuration", i.serveDiscovery)
+	i.server = httptest.NewServer(mux)
 	t.Cleanup(i.server.Close)
 
 	i.issuer = i.server.URL
@@ -247,10 +270,6 @@ func (i *testIssuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	streamed := i.streamed
 	i.mu.Unlock()
 
-	if r.URL.Path != "/jwks" {
-		http.NotFound(w, r)
-		return
-	}
 	if status != http.StatusOK {
 		http.Error(w, "issuer is failing on purpose", status)
 		return
@@ -263,7 +282,7 @@ func (i *testIssuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Flushing after the first byte commits the response without a
+	// Flushing after the first chunk commits the response without a
 	// Content-Length, so the body arrives chunked and its size is unknown
 	// until it has been read.
 	flusher, _ := w.(http.Flusher)
@@ -275,6 +294,41 @@ func (i *testIssuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		}
 		body = body[n:]
 	}
+}
+
+func (i *testIssuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	i.mu.Lock()
+	i.discoveryRequests++
+	status := i.discoveryStatus
+	document := i.discoveryDocument
+	if document == nil {
+		document = map[string]any{"issuer": i.issuer, "jwks_uri": i.jwksURL}
+	}
+	i.mu.Unlock()
+
+	if status != http.StatusOK {
+		http.Error(w, "discovery is failing on purpose", status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(document)
+}
+
+// setDiscovery sets the status of the discovery document and, unless
+// document is nil, its contents.
+func (i *testIssuer) setDiscovery(status int, document map[string]any) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.discoveryStatus = status
+	i.discoveryDocument = document
+}
+
+// discoveryRequestCount returns how many discovery requests the issuer
+// has received.
+func (i *testIssuer) discoveryRequestCount() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.discoveryRequests
 }
 
 // setKeys replaces the served JWKS with keys.
@@ -296,8 +350,8 @@ func (i *testIssuer) setBody(body []byte) {
 	i.body = slices.Clone(body)
 }
 
-// setStatus makes the issuer answer the JWKS URL with status; 200 serves
-// the JWKS again.
+// setStatus makes the issuer respond to JWKS requests with status. Status
+// 200 serves the JWKS again.
 func (i *testIssuer) setStatus(status int) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -312,7 +366,7 @@ func (i *testIssuer) setStreamed(streamed bool) {
 	i.streamed = streamed
 }
 
-// requestCount returns how many requests the issuer has received.
+// requestCount returns how many JWKS requests the issuer has received.
 func (i *testIssuer) requestCount() int {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -331,7 +385,7 @@ func (i *testIssuer) claims() jwt.MapClaims {
 	}
 }
 
-// claimsWith returns i.claims() with changes applied; a nil value removes
+// claimsWith returns i.claims() with changes applied. A nil value removes
 // the claim.
 func (i *testIssuer) claimsWith(changes map[string]any) jwt.MapClaims {
 	claims := i.claims()
@@ -345,21 +399,25 @@ func (i *testIssuer) claimsWith(changes map[string]any) jwt.MapClaims {
 	return claims
 }
 
-// settings returns valid settings for this issuer. The unknown-kid refresh
-// interval is an hour, so a test sees exactly one unknown-kid fetch unless
-// it lowers it.
+// settings returns valid settings that trust this issuer's JWKS URL.
 func (i *testIssuer) settings() jwtauth.Settings {
-	return jwtauth.Settings{
-		Issuer:                    i.issuer,
-		JWKSURLs:                  []string{i.jwksURL},
-		Algorithms:                slices.Clone(jwtauth.DefaultAlgorithms),
-		IdentityClaim:             "sub",
-		Leeway:                    30 * time.Second,
-		RefreshInterval:           15 * time.Minute,
-		UnknownKIDRefreshInterval: time.Hour,
-		FetchTimeout:              2 * time.Second,
-		MaxJWKSBytes:              1 << 20,
-	}
+	return testSettings(i.source())
+}
+
+// testSettings returns valid settings for issuers. The unknown-kid refresh
+// interval is an hour, so a test gets exactly one unknown-kid fetch unless
+// it lowers the interval.
+func testSettings(issuers ...jwtauth.IssuerSettings) jwtauth.Settings {
+	s := jwtauth.DefaultSettings()
+	s.Issuers = issuers
+	s.UnknownKIDRefreshInterval = time.Hour
+	s.FetchTimeout = 2 * time.Second
+	return s
+}
+
+// source returns the issuer entry that trusts this issuer's JWKS URL.
+func (i *testIssuer) source() jwtauth.IssuerSettings {
+	return jwtauth.IssuerSettings{Issuer: i.issuer, JWKSURLs: []string{i.jwksURL}}
 }
 
 // sign returns a compact JWS of claims signed by s, with s.kid as the kid
@@ -369,7 +427,7 @@ func sign(t testing.TB, s signer, claims jwt.MapClaims) string {
 	return signWithHeader(t, s, claims, nil)
 }
 
-// signWithHeader is sign with extra header members; a nil value removes
+// signWithHeader is sign with extra header members. A nil value removes
 // the member. The alg header always names s.method.
 func signWithHeader(t testing.TB, s signer, claims jwt.MapClaims, header map[string]any) string {
 	t.Helper()
@@ -391,11 +449,46 @@ func signWithHeader(t testing.TB, s signer, claims jwt.MapClaims, header map[str
 	return signed
 }
 
+// signRaw signs header and payload exactly as written, so a test can sign
+// JSON that a map cannot express, such as a repeated member name.
+func signRaw(t testing.TB, s signer, header, payload string) string {
+	t.Helper()
+	b64 := base64.RawURLEncoding.EncodeToString
+	signingString := b64([]byte(header)) + "." + b64([]byte(payload))
+	signature, err := s.method.Sign(signingString, s.private)
+	if err != nil {
+		t.Fatalf("sign raw %s token: %v", s.method.Alg(), err)
+	}
+	return signingString + "." + b64(signature)
+}
+
 // rawToken joins the base64url encodings of header and payload JSON with
 // signature, which is used as written.
 func rawToken(header, payload, signature string) string {
 	b64 := base64.RawURLEncoding.EncodeToString
 	return b64([]byte(header)) + "." + b64([]byte(payload)) + "." + signature
+}
+
+// ignoredKeys records the calls of Options.OnKeyIgnored.
+type ignoredKeys struct {
+	mu    sync.Mutex
+	calls []ignoredKey
+}
+
+type ignoredKey struct {
+	source, kid, reason string
+}
+
+func (k *ignoredKeys) record(source, kid, reason string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.calls = append(k.calls, ignoredKey{source: source, kid: kid, reason: reason})
+}
+
+func (k *ignoredKeys) all() []ignoredKey {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.calls)
 }
 
 // fetchErrors records the calls of Options.OnFetchError.

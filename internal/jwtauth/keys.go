@@ -115,8 +115,16 @@ func (k *keySet) keyFor(ctx context.Context) jwt.Keyfunc {
 }
 
 // keysForAlg returns every key that fits alg, for a token without a kid.
+// While the set is empty (the issuer was down), such a token triggers the
+// same rate-limited refresh as an unknown kid, so that tokens without kid
+// recover as soon as tokens with one do.
 func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
 	all, err := k.storage.KeyReadAll(ctx)
+	if err == nil && len(all) == 0 {
+		// No key has this empty kid: the read ends in jwkset's refresh.
+		_, _ = k.storage.KeyRead(ctx, "")
+		all, err = k.storage.KeyReadAll(ctx)
+	}
 	if err != nil || len(all) == 0 {
 		return nil, ErrKeysUnavailable
 	}
@@ -133,8 +141,8 @@ func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
 	return set, nil
 }
 
-// missingKeyError tells a kid that is not in a usable key set (the caller's
-// problem) from a key set that could not be fetched at all (ours).
+// missingKeyError distinguishes a kid that is not in a usable key set (the
+// caller's problem) from a key set that could not be fetched at all (ours).
 func (k *keySet) missingKeyError(ctx context.Context, unknown error) error {
 	if !k.hasKeys(ctx) {
 		return ErrKeysUnavailable

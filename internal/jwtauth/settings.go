@@ -113,6 +113,56 @@ type Settings struct {
 	//
 	// Defaults to none, and then the challenge has no realm.
 	Realm string
+
+	// PolicyClaim names the claim (a path) that lists Tyk policy IDs for
+	// the caller's session, as a string or an array of strings.
+	//
+	// Defaults to none.
+	PolicyClaim string
+
+	// ScopeClaim names the claim (a path) that ScopePolicies reads: a
+	// space-separated string or an array of strings.
+	//
+	// Defaults to "scope".
+	ScopeClaim string
+
+	// ScopePolicies maps a scope to the policy IDs a token with that scope
+	// gets.
+	//
+	// Defaults to none.
+	ScopePolicies map[string][]string
+
+	// DefaultPolicies are the policy IDs of a session when neither
+	// PolicyClaim nor ScopePolicies gives any.
+	//
+	// Defaults to none.
+	DefaultPolicies []string
+
+	// MetadataClaims copies claims into the session's meta_data: each key
+	// is a meta_data name, each value a claim path.
+	//
+	// Defaults to none.
+	MetadataClaims map[string]string
+
+	// ClaimHeaders sets upstream request headers from claims: each key is
+	// a header name, each value a claim path. Copies of these headers sent
+	// by the client are always removed.
+	//
+	// Defaults to none.
+	ClaimHeaders map[string]string
+
+	// ClaimsHeader, when set, names a header that carries every verified
+	// claim to the upstream as base64url-encoded JSON. A client's copy is
+	// removed.
+	//
+	// Defaults to none.
+	ClaimsHeader string
+
+	// StripCredential removes the credential (header, query parameter or
+	// cookie) before the request goes to the upstream.
+	//
+	// Defaults to false.
+	StripCredential bool
 }
 
 // DefaultAlgorithms are the asymmetric JWS algorithms golang-jwt
@@ -133,6 +183,25 @@ const (
 	DefaultFetchTimeout              = 5 * time.Second
 	DefaultMaxJWKSBytes              = 1 << 20
 )
+
+// DefaultSettings returns settings with every default filled in and no
+// issuer: add at least one to Issuers before use.
+func DefaultSettings() Settings {
+	return Settings{
+		AudienceMatch:             AudienceMatchAny,
+		Algorithms:                slices.Clone(DefaultAlgorithms),
+		IdentityClaim:             DefaultIdentityClaim,
+		RequireExp:                true,
+		TokenSources:              slices.Clone(DefaultTokenSources),
+		MaxTokenBytes:             DefaultMaxTokenBytes,
+		Leeway:                    DefaultLeeway,
+		RefreshInterval:           DefaultRefreshInterval,
+		UnknownKIDRefreshInterval: DefaultUnknownKIDRefreshInterval,
+		FetchTimeout:              DefaultFetchTimeout,
+		MaxJWKSBytes:              DefaultMaxJWKSBytes,
+		ScopeClaim:                "scope",
+	}
+}
 
 // Bounds on settings that would otherwise make the plugin unsafe or useless.
 const (
@@ -260,6 +329,61 @@ func (s *Settings) problems() []problem {
 	if strings.ContainsAny(s.Realm, "\"\\\r\n") {
 		add("realm", "contains a quote, backslash or line break")
 	}
+	problems = append(problems, s.sessionProblems()...)
+	return problems
+}
+
+// sessionProblems checks the session and upstream settings.
+func (s *Settings) sessionProblems() []problem {
+	var problems []problem
+	add := func(field, format string, args ...any) {
+		problems = append(problems, problem{field, fmt.Sprintf(format, args...)})
+	}
+
+	if strings.TrimSpace(s.ScopeClaim) == "" {
+		add("scope_claim", "blank: leave it out to use \"scope\"")
+	}
+	for scope, ids := range s.ScopePolicies {
+		if scope == "" || len(ids) == 0 || slices.Contains(ids, "") {
+			add("scope_policies", "%q needs a non-empty list of policy IDs", scope)
+		}
+	}
+	if slices.Contains(s.DefaultPolicies, "") {
+		add("default_policies", "contains an empty policy ID")
+	}
+	for name, claim := range s.MetadataClaims {
+		if name == "" || strings.TrimSpace(claim) == "" {
+			add("metadata_claims", "%q: both the meta_data name and the claim are required", name)
+		}
+	}
+
+	// A claim header must not overwrite a credential the plugin reads.
+	credentialHeaders := make(map[string]bool)
+	for _, source := range s.TokenSources {
+		if source.Type == SourceHeader {
+			credentialHeaders[canonicalHeader(source.Name)] = true
+		}
+	}
+	for header, claim := range s.ClaimHeaders {
+		if err := checkHeaderName(header); err != nil {
+			add("claim_headers", "%v", err)
+		} else if credentialHeaders[canonicalHeader(header)] {
+			add("claim_headers", "%q is a token source", header)
+		}
+		if strings.TrimSpace(claim) == "" {
+			add("claim_headers", "%q has no claim", header)
+		}
+		if s.ClaimsHeader != "" && canonicalHeader(header) == canonicalHeader(s.ClaimsHeader) {
+			add("claim_headers", "%q is also claims_header", header)
+		}
+	}
+	if s.ClaimsHeader != "" {
+		if err := checkHeaderName(s.ClaimsHeader); err != nil {
+			add("claims_header", "%v", err)
+		} else if credentialHeaders[canonicalHeader(s.ClaimsHeader)] {
+			add("claims_header", "%q is a token source", s.ClaimsHeader)
+		}
+	}
 	return problems
 }
 
@@ -308,8 +432,15 @@ func (is IssuerSettings) problems() []problem {
 		}
 	}
 	if is.Keys != nil {
-		if _, err := filterKeySet(is.Keys, func(string, string) {}); err != nil {
+		var reasons []string
+		filtered, err := filterKeySet(is.Keys, func(kid, reason string) {
+			reasons = append(reasons, fmt.Sprintf("kid %q: %s", kid, reason))
+		})
+		switch {
+		case err != nil:
 			add("keys", "%v", err)
+		case string(filtered) == `{"keys":[]}`:
+			add("keys", "no usable key (%s)", strings.Join(reasons, "; "))
 		}
 	}
 	return problems

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,7 +40,6 @@ func ParseSettings(data []byte) (Settings, error) {
 	}
 
 	s, more := in.settings()
-	problems = append(problems, more...)
 
 	// A field that could not be decoded has already been reported; its
 	// zero value would only add a second, misleading complaint.
@@ -49,7 +47,7 @@ func ParseSettings(data []byte) (Settings, error) {
 	for _, p := range problems {
 		reported[p.field] = true
 	}
-	for _, p := range s.problems() {
+	for _, p := range append(more, s.problems()...) {
 		if !reported[p.field] {
 			problems = append(problems, p)
 		}
@@ -64,57 +62,61 @@ func ParseSettings(data []byte) (Settings, error) {
 // are pointers, so that a left-out value gets its default while an
 // explicit zero is kept and validated.
 type settingsJSON struct {
-	Issuer                    string            `json:"issuer"`
-	JWKSURLs                  []string          `json:"jwks_urls"`
-	Discovery                 bool              `json:"discovery"`
-	Keys                      json.RawMessage   `json:"keys"`
-	Issuers                   []json.RawMessage `json:"issuers"`
-	Audiences                 []string          `json:"audiences"`
-	AudienceMatch             *string           `json:"audience_match"`
-	Algorithms                []string          `json:"algorithms"`
-	IdentityClaim             *string           `json:"identity_claim"`
-	RequireExp                *bool             `json:"require_exp"`
-	MaxTokenLifetime          *string           `json:"max_token_lifetime"`
-	RequiredClaims            []string          `json:"required_claims"`
-	ClaimRules                []json.RawMessage `json:"claim_rules"`
-	TokenSources              []json.RawMessage `json:"token_sources"`
-	MaxTokenBytes             *int              `json:"max_token_bytes"`
-	Leeway                    *string           `json:"leeway"`
-	RefreshInterval           *string           `json:"jwks_refresh_interval"`
-	UnknownKIDRefreshInterval *string           `json:"jwks_unknown_kid_refresh_interval"`
-	FetchTimeout              *string           `json:"jwks_fetch_timeout"`
-	MaxJWKSBytes              *int64            `json:"jwks_max_bytes"`
-	Realm                     string            `json:"realm"`
+	Issuer                    string              `json:"issuer"`
+	JWKSURLs                  []string            `json:"jwks_urls"`
+	Discovery                 bool                `json:"discovery"`
+	Keys                      json.RawMessage     `json:"keys"`
+	Issuers                   []json.RawMessage   `json:"issuers"`
+	Audiences                 []string            `json:"audiences"`
+	AudienceMatch             *string             `json:"audience_match"`
+	Algorithms                []string            `json:"algorithms"`
+	IdentityClaim             *string             `json:"identity_claim"`
+	RequireExp                *bool               `json:"require_exp"`
+	MaxTokenLifetime          *string             `json:"max_token_lifetime"`
+	RequiredClaims            []string            `json:"required_claims"`
+	ClaimRules                []json.RawMessage   `json:"claim_rules"`
+	TokenSources              []json.RawMessage   `json:"token_sources"`
+	MaxTokenBytes             *int                `json:"max_token_bytes"`
+	Leeway                    *string             `json:"leeway"`
+	RefreshInterval           *string             `json:"jwks_refresh_interval"`
+	UnknownKIDRefreshInterval *string             `json:"jwks_unknown_kid_refresh_interval"`
+	FetchTimeout              *string             `json:"jwks_fetch_timeout"`
+	MaxJWKSBytes              *int64              `json:"jwks_max_bytes"`
+	Realm                     string              `json:"realm"`
+	PolicyClaim               string              `json:"policy_claim"`
+	ScopeClaim                *string             `json:"scope_claim"`
+	ScopePolicies             map[string][]string `json:"scope_policies"`
+	DefaultPolicies           []string            `json:"default_policies"`
+	MetadataClaims            map[string]string   `json:"metadata_claims"`
+	ClaimHeaders              map[string]string   `json:"claim_headers"`
+	ClaimsHeader              string              `json:"claims_header"`
+	StripCredential           bool                `json:"strip_credential"`
 }
 
 // settings applies the defaults, parses durations and decodes the list
 // entries. It returns the problems found on the way, each naming its
 // field.
 func (in settingsJSON) settings() (Settings, []problem) {
-	s := Settings{
-		Audiences:                 in.Audiences,
-		AudienceMatch:             AudienceMatchAny,
-		Algorithms:                in.Algorithms,
-		IdentityClaim:             DefaultIdentityClaim,
-		RequireExp:                true,
-		RequiredClaims:            in.RequiredClaims,
-		TokenSources:              slices.Clone(DefaultTokenSources),
-		MaxTokenBytes:             DefaultMaxTokenBytes,
-		Leeway:                    DefaultLeeway,
-		RefreshInterval:           DefaultRefreshInterval,
-		UnknownKIDRefreshInterval: DefaultUnknownKIDRefreshInterval,
-		FetchTimeout:              DefaultFetchTimeout,
-		MaxJWKSBytes:              DefaultMaxJWKSBytes,
-		Realm:                     in.Realm,
-	}
-	if s.Algorithms == nil {
-		s.Algorithms = slices.Clone(DefaultAlgorithms)
+	s := DefaultSettings()
+	s.Audiences = in.Audiences
+	s.RequiredClaims = in.RequiredClaims
+	s.Realm = in.Realm
+	s.PolicyClaim = in.PolicyClaim
+	s.ScopePolicies = in.ScopePolicies
+	s.DefaultPolicies = in.DefaultPolicies
+	s.MetadataClaims = in.MetadataClaims
+	s.ClaimHeaders = in.ClaimHeaders
+	s.ClaimsHeader = in.ClaimsHeader
+	s.StripCredential = in.StripCredential
+	if in.Algorithms != nil {
+		s.Algorithms = in.Algorithms
 	}
 	setIf(&s.AudienceMatch, in.AudienceMatch)
 	setIf(&s.IdentityClaim, in.IdentityClaim)
 	setIf(&s.RequireExp, in.RequireExp)
 	setIf(&s.MaxTokenBytes, in.MaxTokenBytes)
 	setIf(&s.MaxJWKSBytes, in.MaxJWKSBytes)
+	setIf(&s.ScopeClaim, in.ScopeClaim)
 
 	var problems []problem
 	durations := []struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 )
 
 // Token source types.
@@ -36,11 +37,10 @@ const DefaultMaxTokenBytes = 8192
 
 // ExtractToken returns the one token the request carries in sources.
 //
-// Every source is read, not only the first that has a value: a request
+// Every source is read, not only the first that has a value. A request
 // with a credential in two places, or two values in one place (two
 // Authorization headers, a repeated query parameter or cookie), is
-// rejected with ErrAmbiguousCredentials instead of being resolved by
-// guessing. A value longer than maxBytes (plus the scheme) is rejected
+// rejected with ErrAmbiguousCredentials: the plugin never guesses. A value longer than maxBytes (plus the scheme) is rejected
 // with ErrTokenTooLarge before anything else looks at it.
 func ExtractToken(r *http.Request, sources []TokenSource, maxBytes int) (string, error) {
 	var found []string
@@ -119,8 +119,8 @@ func (s TokenSource) token(value string) (token string, ours bool, err error) {
 	if value == "" {
 		return "", false, fmt.Errorf("%w: empty token in %s %q", ErrTokenMalformed, s.Type, s.Name)
 	}
-	if strings.ContainsAny(value, " \t") {
-		return "", false, fmt.Errorf("%w: token in %s %q contains whitespace", ErrTokenMalformed, s.Type, s.Name)
+	if strings.ContainsFunc(value, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return "", false, fmt.Errorf("%w: token in %s %q contains whitespace or a control character", ErrTokenMalformed, s.Type, s.Name)
 	}
 	return value, true, nil
 }

@@ -72,8 +72,12 @@ type trustedIssuer struct {
 // ErrKeysUnavailable until a fetch succeeds. Only unusable inline keys are
 // an error.
 //
-// The settings must have come from ParseSettings, or have passed Validate.
+// The settings are validated again, so that settings built in code get
+// the same checks as those from ParseSettings.
 func NewVerifier(ctx context.Context, s Settings, opts Options) (*Verifier, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -174,7 +178,7 @@ func (v *Verifier) checkClaims(token *jwt.Token, claims jwt.MapClaims) (*Identit
 	}
 
 	for _, name := range v.settings.RequiredClaims {
-		if _, ok := claimAt(claims, name); !ok {
+		if value, ok := claimAt(claims, name); !ok || value == nil {
 			return nil, fmt.Errorf("%w: %s", ErrMissingClaim, name)
 		}
 	}

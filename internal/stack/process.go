@@ -114,7 +114,7 @@ func (s *Stack) startRedis(ctx context.Context, cfg Config) error {
 }
 
 // startGateway writes tyk.conf and the API definitions into the stack's
-// folder, starts build/tyk and waits until /hello answers 200.
+// folder, starts build/tyk and waits until /hello returns 200.
 func (s *Stack) startGateway(ctx context.Context, cfg Config) error {
 	addr, err := listenAddr(cfg.GatewayPort)
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *Stack) startGateway(ctx context.Context, cfg Config) error {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("/hello answered %d", resp.StatusCode)
+			return fmt.Errorf("/hello returned status %d", resp.StatusCode)
 		}
 		return nil
 	})

@@ -29,7 +29,7 @@ const (
 	ComposePluginPath  = "/opt/tyk-gateway/middleware/jwks-auth.so"
 )
 
-// Config says what to start and where.
+// Config selects what to start and on which ports.
 type Config struct {
 	// Root is the repository root: build outputs are read from Root/build.
 	Root string
@@ -79,7 +79,7 @@ type Stack struct {
 	stops   []func()
 }
 
-// Start brings the whole stack up and returns once the gateway answers its
+// Start brings the whole stack up and returns once the gateway responds to its
 // health check. On error, everything already started is stopped again.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	progress := cfg.Progress
