@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/TykTechnologies/tyk/apidef"
@@ -28,6 +29,7 @@ type apiState struct {
 
 	verifier  *jwtauth.Verifier
 	settings  jwtauth.Settings
+	policies  *policyCatalogue
 	challenge challenge
 	sessions  *sessionFactory
 	stop      context.CancelFunc
@@ -36,7 +38,7 @@ type apiState struct {
 // newAPIState decodes and validates the API's settings and starts its key
 // refresh. Bad settings are logged once, naming every bad field, and make
 // the API fail closed; other APIs are not affected.
-func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
+func newAPIState(def *apidef.APIDefinition, fingerprint string, catalogue *policyCatalogue) *apiState {
 	logger := log.Get().WithFields(logrus.Fields{
 		"prefix": "jwks-auth",
 		"api_id": def.APIID,
@@ -81,9 +83,11 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 	}
 	state.verifier = verifier
 	state.settings = settings
+	state.policies = catalogue
+	warnUnknownPolicies(logger, catalogue, settings, def.OrgID)
 	state.stop = stop
 	state.challenge = newChallenge(settings.Realm)
-	state.sessions = newSessionFactory(def, []byte(global.Secret), global.HashKeys)
+	state.sessions = newSessionFactory(def, []byte(global.Secret), global.HashKeys, settings.MetadataClaims)
 
 	issuers := make([]string, len(settings.Issuers))
 	for i, issuer := range settings.Issuers {
@@ -94,6 +98,34 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string) *apiState {
 		"has_keys": verifier.HasKeys(refreshCtx),
 	}).Info("API ready")
 	return state
+}
+
+// policyUnavailable is the response for a request whose session would name
+// a policy the gateway does not have. Tyk itself would return an empty 200.
+var policyUnavailable = jwtauth.Answer{
+	Status:      http.StatusForbidden,
+	Description: "no access policy is available for this caller",
+	Reason:      "policy_unavailable",
+}
+
+// warnUnknownPolicies logs the default and scope policies of the settings
+// that the gateway does not have, when the API starts.
+func warnUnknownPolicies(logger *logrus.Entry, catalogue *policyCatalogue, s jwtauth.Settings, orgID string) {
+	if catalogue == nil {
+		if len(s.DefaultPolicies) > 0 || len(s.ScopePolicies) > 0 || s.PolicyClaim != "" {
+			logger.Warn("policies come from a Tyk Dashboard or MDCB, which the plugin cannot read: policy IDs are not checked")
+		}
+		return
+	}
+	ids := slices.Clone(s.DefaultPolicies)
+	for _, scope := range sortedKeys(s.ScopePolicies) {
+		ids = append(ids, s.ScopePolicies[scope]...)
+	}
+	for _, id := range ids {
+		if err := catalogue.check([]string{id}, orgID); err != nil {
+			logger.WithError(err).Warn("a policy in the settings is not available: its callers get 403")
+		}
+	}
 }
 
 // gatewayConfig returns the gateway's global configuration. The gateway
@@ -113,15 +145,15 @@ func settingsOf(def *apidef.APIDefinition) (jwtauth.Settings, error) {
 	return jwtauth.DecodeSettings(def.ConfigData)
 }
 
-// authenticate verifies the request's token and either answers the request
-// with an error or sets the caller's session for the gateway to continue.
+// authenticate verifies the request's token and either responds with an
+// error or sets the caller's session for the gateway to continue.
 func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 	if a.settingsErr != nil {
 		a.challenge.write(w, jwtauth.AnswerFor(a.settingsErr))
 		return
 	}
 
-	token, err := jwtauth.ExtractToken(r, a.settings.TokenSources, a.settings.MaxTokenBytes)
+	token, source, err := jwtauth.ExtractToken(r, a.settings.TokenSources, a.settings.MaxTokenBytes)
 	if err != nil {
 		a.reject(w, err)
 		return
@@ -133,7 +165,20 @@ func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	session, changed := a.sessions.sessionFor(identity)
+	policies, err := a.settings.PoliciesFor(identity.Claims)
+	if err != nil {
+		a.reject(w, err)
+		return
+	}
+	if err := a.policies.check(policies, a.sessions.orgID); err != nil {
+		a.logger.WithFields(logrus.Fields{"reason": "policy_unavailable", "error": err, "sub": identity.Subject}).
+			Warn("request rejected: fix the policy mapping or the gateway's policies")
+		a.challenge.write(w, policyUnavailable)
+		return
+	}
+
+	session, changed := a.sessions.sessionFor(identity, policies)
+	a.forward(r, identity, source)
 
 	// Only a changed session is written back to Redis: that write costs
 	// more than the rest of the plugin. Passing hash_keys twice is how
@@ -143,7 +188,7 @@ func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 	ctx.SetSession(r, session, changed, hashKeys, hashKeys)
 }
 
-// reject answers a request that could not be authenticated. A bad token is
+// reject responds to a request that could not be authenticated. A bad token is
 // the caller's problem and logged at debug level; a failure on our side is
 // logged as a warning. The token itself is never logged.
 func (a *apiState) reject(w http.ResponseWriter, err error) {

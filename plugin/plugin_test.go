@@ -194,8 +194,8 @@ func TestSessionWrittenOnlyWhenItChanges(t *testing.T) {
 }
 
 func TestSessionKeyDependsOnIssuerAndSubject(t *testing.T) {
-	factory := newSessionFactory(testDefinition("api1", nil), []byte("secret"), true)
-	otherSecret := newSessionFactory(testDefinition("api1", nil), []byte("other"), true)
+	factory := newSessionFactory(testDefinition("api1", nil), []byte("secret"), true, nil)
+	otherSecret := newSessionFactory(testDefinition("api1", nil), []byte("other"), true, nil)
 
 	base := factory.sessionKey("https://idp/a", "alice")
 	cases := []struct {
@@ -217,14 +217,14 @@ func TestSessionKeyDependsOnIssuerAndSubject(t *testing.T) {
 }
 
 func TestRememberedWritesStayBounded(t *testing.T) {
-	factory := newSessionFactory(testDefinition("api1", nil), nil, true)
+	factory := newSessionFactory(testDefinition("api1", nil), nil, true, nil)
 	now := time.Unix(1_000_000, 0)
 	factory.now = func() time.Time { return now }
 
 	for i := 0; i < maxRememberedWrites; i++ {
-		factory.markWritten("expired-"+strconv.Itoa(i), now.Unix()-1)
+		factory.markWritten("expired-"+strconv.Itoa(i), writtenSession{expires: now.Unix() - 1})
 	}
-	if !factory.markWritten("live", now.Unix()+60) {
+	if !factory.markWritten("live", writtenSession{expires: now.Unix() + 60}) {
 		t.Fatal("a new key was not reported as a change")
 	}
 	if got := len(factory.written); got != 1 {

@@ -25,6 +25,17 @@ type registry struct {
 
 	mu   sync.Mutex
 	apis map[string]*apiRecord // by API ID
+
+	catalogueOnce sync.Once
+	catalogue     *policyCatalogue
+}
+
+// policyCatalogue returns the gateway's policies, shared by all APIs.
+func (g *registry) policyCatalogue() *policyCatalogue {
+	g.catalogueOnce.Do(func() {
+		g.catalogue = newPolicyCatalogue(gatewayConfig().Policies)
+	})
+	return g.catalogue
 }
 
 // apiRecord is the current state of one API and the definition objects
@@ -67,10 +78,15 @@ func (g *registry) provision(def *apidef.APIDefinition) *apiState {
 		return state.(*apiState)
 	}
 
+	// A new definition object means the gateway (re)loaded its APIs, and
+	// with them its policies: read the policies again too.
+	catalogue := g.policyCatalogue()
+	catalogue.reload()
+
 	fingerprint := fingerprintOf(def)
 	if record.state == nil || record.state.fingerprint != fingerprint {
 		previous := record.state
-		record.state = newAPIState(def, fingerprint)
+		record.state = newAPIState(def, fingerprint, catalogue)
 		if previous != nil {
 			previous.logger.Info("settings changed: the new settings take over")
 			previous.stop()

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -35,13 +36,23 @@ type sessionFactory struct {
 	hashKeys bool
 	now      func() time.Time
 
+	// metadataClaims maps meta_data names to claim paths.
+	metadataClaims map[string]string
+
 	mu sync.Mutex
-	// written maps a session key to the exp of the token whose session
-	// was last written to Redis.
-	written map[string]int64
+	// written maps a session key to what the session last written to
+	// Redis for it contained.
+	written map[string]writtenSession
 }
 
-func newSessionFactory(def *apidef.APIDefinition, secret []byte, hashKeys bool) *sessionFactory {
+// writtenSession identifies a session as written: its expiry, and a hash
+// of its policies and meta_data.
+type writtenSession struct {
+	expires int64
+	content [sha256.Size]byte
+}
+
+func newSessionFactory(def *apidef.APIDefinition, secret []byte, hashKeys bool, metadataClaims map[string]string) *sessionFactory {
 	versions := sortedKeys(def.VersionData.Versions)
 	if len(versions) == 0 {
 		versions = []string{"Default"}
@@ -54,15 +65,17 @@ func newSessionFactory(def *apidef.APIDefinition, secret []byte, hashKeys bool) 
 		secret:   secret,
 		hashKeys: hashKeys,
 		now:      time.Now,
-		written:  make(map[string]int64),
+		written:  make(map[string]writtenSession),
+
+		metadataClaims: metadataClaims,
 	}
 }
 
 // sessionFor returns a new session for the caller, and whether it differs
 // from the one last written for this caller (then the gateway must store
-// it). The session grants this API only, without limits of its own, and
-// expires with the token.
-func (f *sessionFactory) sessionFor(id *jwtauth.Identity) (*user.SessionState, bool) {
+// it). The session grants this API only, without limits of its own,
+// unless its policies grant more, and expires with the token.
+func (f *sessionFactory) sessionFor(id *jwtauth.Identity, policies []string) (*user.SessionState, bool) {
 	key := f.sessionKey(id.Issuer, id.Subject)
 	expires := id.ExpiresAt.Unix()
 
@@ -85,12 +98,42 @@ func (f *sessionFactory) sessionFor(id *jwtauth.Identity) (*user.SessionState, b
 		AccessRights: map[string]user.AccessDefinition{
 			f.apiID: {APIID: f.apiID, APIName: f.apiName, Versions: f.versions},
 		},
-		MetaData: map[string]any{
-			"jwt_issuer":  id.Issuer,
-			"jwt_subject": id.Subject,
-		},
+		MetaData: f.metadata(id),
 	}
-	return session, f.markWritten(key, expires)
+	if len(policies) > 0 {
+		session.ApplyPolicies = policies
+	}
+	return session, f.markWritten(key, writtenSession{expires: expires, content: contentHash(policies, session.MetaData)})
+}
+
+// metadata returns the session's meta_data: the issuer, the subject, and
+// the claims named by metadata_claims, encoded as for headers.
+func (f *sessionFactory) metadata(id *jwtauth.Identity) map[string]any {
+	metadata := map[string]any{
+		"jwt_issuer":  id.Issuer,
+		"jwt_subject": id.Subject,
+	}
+	for name, claim := range f.metadataClaims {
+		value, ok := jwtauth.ClaimAt(id.Claims, claim)
+		if !ok {
+			continue
+		}
+		if text, ok := jwtauth.HeaderValue(value); ok {
+			metadata[name] = text
+		}
+	}
+	return metadata
+}
+
+// contentHash hashes the parts of a session that a new token may change
+// besides its expiry. encoding/json sorts map keys, so equal content
+// gives equal hashes.
+func contentHash(policies []string, metadata map[string]any) [sha256.Size]byte {
+	encoded, _ := json.Marshal(struct {
+		Policies []string
+		MetaData map[string]any
+	}{policies, metadata})
+	return sha256.Sum256(encoded)
 }
 
 // sessionKey derives the caller's session key from issuer and subject.
@@ -103,19 +146,19 @@ func (f *sessionFactory) sessionKey(issuer, subject string) string {
 	return f.orgID + hex.EncodeToString(mac.Sum(nil)[:16])
 }
 
-// markWritten records that the session for key now carries expires, and
-// reports whether that is a change.
-func (f *sessionFactory) markWritten(key string, expires int64) bool {
+// markWritten records the session written for key, and reports whether
+// it differs from the previous one.
+func (f *sessionFactory) markWritten(key string, session writtenSession) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
-	if f.written[key] == expires {
+	if previous, ok := f.written[key]; ok && previous == session {
 		return false
 	}
 	if len(f.written) >= maxRememberedWrites {
 		f.forgetExpired()
 	}
-	f.written[key] = expires
+	f.written[key] = session
 	return true
 }
 
@@ -123,8 +166,8 @@ func (f *sessionFactory) markWritten(key string, expires int64) bool {
 // too many are still live. The caller holds f.mu.
 func (f *sessionFactory) forgetExpired() {
 	now := f.now().Unix()
-	for key, expires := range f.written {
-		if expires < now {
+	for key, session := range f.written {
+		if session.expires < now {
 			delete(f.written, key)
 		}
 	}

@@ -98,7 +98,7 @@ func TestComposeFileMountsWhatExists(t *testing.T) {
 	gatewayMounts := mountTargets(config.Services["gateway"])
 	wantMounts := map[string]string{
 		"/opt/tyk-gateway/tyk.conf":               filepath.Join(root, "deploy", "tyk.conf"),
-		"/opt/tyk-gateway/policies/policies.json": filepath.Join(root, "deploy", "policies.json"),
+		"/opt/tyk-gateway/policies/policies.json": filepath.Join(root, "test", "testdata", "policies.json"),
 		"/opt/tyk-gateway/apps/apidef.json":       filepath.Join(root, "apidef.json"),
 	}
 	apps, _ := filepath.Glob(filepath.Join(root, "test", "testdata", "apps", "*.json"))

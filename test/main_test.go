@@ -61,6 +61,7 @@ func runTests(m *testing.M) int {
 	cfg := stack.Config{
 		Root:               root,
 		APIFiles:           append([]string{filepath.Join(root, "apidef.json")}, apps...),
+		PolicyFile:         filepath.Join(root, "test", "testdata", "policies.json"),
 		RequireRedisServer: os.Getenv("CI") == "true",
 		LogLevel:           "debug",
 	}

@@ -54,8 +54,13 @@ func (r ClaimRule) check(claims map[string]any) error {
 	return nil
 }
 
-// claimAt finds a claim by its whole name, or else by a dotted path into
-// nested objects.
+// ClaimAt finds a claim by its whole name, or else by a dotted path into
+// nested objects, as the settings' claim paths do.
+func ClaimAt(claims map[string]any, path string) (any, bool) {
+	return claimAt(claims, path)
+}
+
+// claimAt is ClaimAt.
 func claimAt(claims map[string]any, path string) (any, bool) {
 	if value, ok := claims[path]; ok {
 		return value, true

@@ -115,7 +115,7 @@ func TestExtractToken(t *testing.T) {
 				}
 			}
 
-			token, err := jwtauth.ExtractToken(r, tt.sources, 256)
+			token, _, err := jwtauth.ExtractToken(r, tt.sources, 256)
 
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {

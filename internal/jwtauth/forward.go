@@ -93,6 +93,11 @@ func HeaderValue(value any) (text string, ok bool) {
 	case bool:
 		text = strconv.FormatBool(v)
 	default:
+		// JSON would escape control characters, but the value is refused
+		// all the same, like a string with them.
+		if hasControl(v) {
+			return "", false
+		}
 		encoded, err := json.Marshal(v)
 		if err != nil {
 			return "", false
@@ -103,6 +108,24 @@ func HeaderValue(value any) (text string, ok bool) {
 		return "", false
 	}
 	return text, true
+}
+
+// hasControl reports whether a string anywhere in a JSON value, as a
+// member name or a value, has a control character.
+func hasControl(value any) bool {
+	switch v := value.(type) {
+	case string:
+		return strings.ContainsFunc(v, unicode.IsControl)
+	case []any:
+		return slices.ContainsFunc(v, hasControl)
+	case map[string]any:
+		for name, item := range v {
+			if hasControl(name) || hasControl(item) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkHeaderName reports whether name is a valid HTTP field name (RFC

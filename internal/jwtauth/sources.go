@@ -42,12 +42,15 @@ const DefaultMaxTokenBytes = 8192
 // Authorization headers, a repeated query parameter or cookie), is
 // rejected with ErrAmbiguousCredentials: the plugin never guesses. A value longer than maxBytes (plus the scheme) is rejected
 // with ErrTokenTooLarge before anything else looks at it.
-func ExtractToken(r *http.Request, sources []TokenSource, maxBytes int) (string, error) {
+//
+// It returns the token and the source it came from.
+func ExtractToken(r *http.Request, sources []TokenSource, maxBytes int) (string, TokenSource, error) {
 	var found []string
+	var from TokenSource
 	for _, source := range sources {
 		values := source.values(r)
 		if len(values) > 1 {
-			return "", fmt.Errorf("%w: %d values of %s %q", ErrAmbiguousCredentials, len(values), source.Type, source.Name)
+			return "", TokenSource{}, fmt.Errorf("%w: %d values of %s %q", ErrAmbiguousCredentials, len(values), source.Type, source.Name)
 		}
 		if len(values) == 0 {
 			continue
@@ -55,30 +58,55 @@ func ExtractToken(r *http.Request, sources []TokenSource, maxBytes int) (string,
 
 		value := values[0]
 		if len(value) > maxBytes+len(source.Scheme)+1 {
-			return "", fmt.Errorf("%w: %s %q has %d bytes, the limit is %d", ErrTokenTooLarge, source.Type, source.Name, len(value), maxBytes)
+			return "", TokenSource{}, fmt.Errorf("%w: %s %q has %d bytes, the limit is %d", ErrTokenTooLarge, source.Type, source.Name, len(value), maxBytes)
 		}
 		token, ours, err := source.token(value)
 		if err != nil {
-			return "", err
+			return "", TokenSource{}, err
 		}
 		if ours {
 			found = append(found, token)
+			from = source
 		}
 	}
 
 	switch len(found) {
 	case 0:
-		return "", ErrNoToken
+		return "", TokenSource{}, ErrNoToken
 	case 1:
 	default:
-		return "", fmt.Errorf("%w: tokens in %d sources", ErrAmbiguousCredentials, len(found))
+		return "", TokenSource{}, fmt.Errorf("%w: tokens in %d sources", ErrAmbiguousCredentials, len(found))
 	}
 
 	token := found[0]
 	if len(token) > maxBytes {
-		return "", fmt.Errorf("%w: %d bytes, the limit is %d", ErrTokenTooLarge, len(token), maxBytes)
+		return "", TokenSource{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTokenTooLarge, len(token), maxBytes)
 	}
-	return token, nil
+	return token, from, nil
+}
+
+// RemoveCredential deletes the credential of source from the request, so
+// that it does not reach the upstream: the header, the query parameter
+// (the URL's query is rewritten) or the cookie (the Cookie header is
+// rewritten without it).
+func RemoveCredential(r *http.Request, source TokenSource) {
+	switch source.Type {
+	case SourceHeader:
+		r.Header.Del(source.Name)
+	case SourceQuery:
+		query := r.URL.Query()
+		query.Del(source.Name)
+		r.URL.RawQuery = query.Encode()
+		r.RequestURI = r.URL.RequestURI()
+	case SourceCookie:
+		cookies := r.Cookies()
+		r.Header.Del("Cookie")
+		for _, cookie := range cookies {
+			if cookie.Name != source.Name {
+				r.AddCookie(cookie)
+			}
+		}
+	}
 }
 
 // values returns the raw values the request has for the source.
@@ -129,5 +157,6 @@ func (s TokenSource) token(value string) (token string, ours bool, err error) {
 // the default size limit. It is ExtractToken with the default source.
 func BearerToken(header http.Header) (string, error) {
 	r := &http.Request{Header: header}
-	return ExtractToken(r, DefaultTokenSources, DefaultMaxTokenBytes)
+	token, _, err := ExtractToken(r, DefaultTokenSources, DefaultMaxTokenBytes)
+	return token, err
 }

@@ -226,6 +226,10 @@ func (s *Stack) writeGatewayConfig(cfg Config, addr string) (string, error) {
 		"use_db_app_configs":            false,
 		"enable_jsvm":                   false,
 		"max_idle_connections_per_host": 500,
+
+		// Rate limits counted exactly in Redis, so that a limit of 2
+		// requests per 5 seconds means exactly that.
+		"enable_redis_rolling_limiter": true,
 	}
 	data, err := json.MarshalIndent(conf, "", "  ")
 	if err != nil {
