@@ -185,6 +185,7 @@ func (s *Stack) writeAPIs(cfg Config) error {
 // writeGatewayConfig writes a minimal tyk.conf for a single gateway with
 // file-based APIs and policies.
 func (s *Stack) writeGatewayConfig(cfg Config, addr string) (string, error) {
+	s.Secret = randomSecret()
 	host, portText, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portText)
 	redisHost, redisPortText, _ := net.SplitHostPort(s.RedisAddr)
@@ -205,7 +206,7 @@ func (s *Stack) writeGatewayConfig(cfg Config, addr string) (string, error) {
 	conf := map[string]any{
 		"listen_address":    host,
 		"listen_port":       port,
-		"secret":            randomSecret(),
+		"secret":            s.Secret,
 		"node_secret":       randomSecret(),
 		"template_path":     templatesDir(cfg.Root),
 		"app_path":          filepath.Join(s.Dir, "apps"),

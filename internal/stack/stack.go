@@ -71,8 +71,13 @@ type Stack struct {
 
 	Issuer *devissuer.Issuer
 
-	// Dir holds the generated gateway configuration and API definitions.
+	// Dir holds the generated gateway configuration and, in Dir/apps, the
+	// API definitions.
 	Dir string
+
+	// Secret is the gateway's secret, for its control API (such as
+	// POST /tyk/reload/group with the x-tyk-authorization header).
+	Secret string
 
 	logs    *syncBuffer
 	gateway *process
