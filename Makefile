@@ -25,7 +25,7 @@ DEPS_STAMP := $(BUILD)/deps/.aligned
 
 PLUGIN_SOURCES := go.mod go.sum $(shell find plugin internal/jwtauth -name '*.go' -not -name '*_test.go')
 
-.PHONY: help deps gateway plugin compat test run bundle clean
+.PHONY: help deps gateway plugin compat test run bundle bench clean
 
 help:
 	@echo "make run      build everything and start a local stack: Redis, issuer, upstream, gateway"
@@ -34,6 +34,7 @@ help:
 	@echo "make plugin   build $(PLUGIN) and $(PLUGIN_VERSIONED)"
 	@echo "make compat   check that the gateway accepts the plugin; prints a version table"
 	@echo "make bundle   build $(BUILD)/bundle.zip from manifest.json with the gateway's bundler"
+	@echo "make bench    Go benchmarks, then a wrk load run through the gateway (needs wrk)"
 
 deps: $(DEPS_STAMP)
 
@@ -96,6 +97,10 @@ bundle: $(PLUGIN) $(GATEWAY) manifest.json
 	cp manifest.json $(PLUGIN) $(BUILD)/bundle/
 	cd $(BUILD)/bundle && ../tyk bundle build -y -m manifest.json -o ../bundle.zip
 	@echo "bundle: $(BUILD)/bundle.zip"
+
+bench: $(DEPS_STAMP) $(PLUGIN_VERSIONED) $(GATEWAY)
+	go test -run '^$$' -bench . -benchmem ./internal/jwtauth | tee $(BUILD)/bench-go.txt
+	scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)

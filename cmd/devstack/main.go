@@ -5,8 +5,8 @@
 //
 // Ports come from the environment: GATEWAY_PORT (default 8080),
 // ISSUER_PORT (default 8081), UPSTREAM_PORT (default 8082) and REDIS_PORT
-// (default 6380). APIDEF selects the API definition file (default
-// apidef.json) and LOG_LEVEL the gateway's log level (default info). The
+// (default 6380). APIDEF selects the API definition files, separated by
+// commas (default apidef.json; the commands printed are for the first) and LOG_LEVEL the gateway's log level (default info). The
 // gateway's and Redis's output goes to build/devstack.log.
 package main
 
@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/jwks-auth/tyk-jwks-auth/internal/stack"
@@ -61,9 +62,9 @@ func configFromEnv() (stack.Config, error) {
 	if err != nil {
 		return stack.Config{}, err
 	}
-	apidef := os.Getenv("APIDEF")
-	if apidef == "" {
-		apidef = filepath.Join(root, "apidef.json")
+	apidefs := []string{filepath.Join(root, "apidef.json")}
+	if list := os.Getenv("APIDEF"); list != "" {
+		apidefs = strings.Split(list, ",")
 	}
 
 	logLevel := os.Getenv("LOG_LEVEL")
@@ -72,7 +73,7 @@ func configFromEnv() (stack.Config, error) {
 	}
 	cfg := stack.Config{
 		Root:     root,
-		APIFiles: []string{apidef},
+		APIFiles: apidefs,
 		LogLevel: logLevel,
 		LogFile:  filepath.Join(root, "build", "devstack.log"),
 		Progress: func(format string, args ...any) {
