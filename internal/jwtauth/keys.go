@@ -78,7 +78,10 @@ func newInlineKeySet(raw []byte, hooks fetchHooks) (*keySet, error) {
 // include "verify", its alg (if any) equals the token's, and its type and
 // curve are the ones the alg needs. Symmetric and weak RSA keys never get
 // into the set (see filterKeySet).
-func (k *keySet) keyFor(ctx context.Context) jwt.Keyfunc {
+//
+// When the key is found by kid, keyFor also stores it in used, so that the
+// caller knows which key verified the token.
+func (k *keySet) keyFor(ctx context.Context, used *crypto.PublicKey) jwt.Keyfunc {
 	return func(token *jwt.Token) (any, error) {
 		alg := token.Method.Alg()
 
@@ -96,6 +99,7 @@ func (k *keySet) keyFor(ctx context.Context) jwt.Keyfunc {
 			return nil, k.missingKeyError(ctx, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid))
 		}
 		if key, ok := verificationKey(jwk, alg); ok {
+			*used = key
 			return key, nil
 		}
 
@@ -107,6 +111,7 @@ func (k *keySet) keyFor(ctx context.Context) jwt.Keyfunc {
 				continue
 			}
 			if key, ok := verificationKey(other, alg); ok {
+				*used = key
 				return key, nil
 			}
 		}

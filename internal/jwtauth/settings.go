@@ -114,6 +114,13 @@ type Settings struct {
 	// Defaults to none, and then the challenge has no realm.
 	Realm string
 
+	// TokenCacheEntries is how many verified tokens are remembered, so
+	// that a repeated token skips its signature check; 0 turns the cache
+	// off. See tokenCache for when an entry stops counting.
+	//
+	// Defaults to DefaultTokenCacheEntries.
+	TokenCacheEntries int
+
 	// PolicyClaim names the claim (a path) that lists Tyk policy IDs for
 	// the caller's session, as a string or an array of strings.
 	//
@@ -200,6 +207,7 @@ func DefaultSettings() Settings {
 		FetchTimeout:              DefaultFetchTimeout,
 		MaxJWKSBytes:              DefaultMaxJWKSBytes,
 		ScopeClaim:                "scope",
+		TokenCacheEntries:         DefaultTokenCacheEntries,
 	}
 }
 
@@ -211,6 +219,7 @@ const (
 	maxFetchTimeout       = time.Minute
 	minMaxTokenBytes      = 256
 	maxMaxTokenBytes      = 1 << 20
+	maxTokenCacheEntries  = 1000000
 )
 
 // Validate checks every field and reports all problems at once, each
@@ -322,6 +331,9 @@ func (s *Settings) problems() []problem {
 	}
 	if d := s.FetchTimeout; d <= 0 || d > maxFetchTimeout {
 		add("jwks_fetch_timeout", "%s is outside 1ns to %s", d, maxFetchTimeout)
+	}
+	if s.TokenCacheEntries < 0 || s.TokenCacheEntries > maxTokenCacheEntries {
+		add("token_cache_entries", "%d is outside 0 to %d", s.TokenCacheEntries, maxTokenCacheEntries)
 	}
 	if s.MaxJWKSBytes <= 0 {
 		add("jwks_max_bytes", "%d is not a positive number of bytes", s.MaxJWKSBytes)

@@ -91,6 +91,7 @@ type settingsJSON struct {
 	ClaimHeaders              map[string]string   `json:"claim_headers"`
 	ClaimsHeader              string              `json:"claims_header"`
 	StripCredential           bool                `json:"strip_credential"`
+	TokenCacheEntries         *int                `json:"token_cache_entries"`
 }
 
 // settings applies the defaults, parses durations and decodes the list
@@ -117,6 +118,7 @@ func (in settingsJSON) settings() (Settings, []problem) {
 	setIf(&s.MaxTokenBytes, in.MaxTokenBytes)
 	setIf(&s.MaxJWKSBytes, in.MaxJWKSBytes)
 	setIf(&s.ScopeClaim, in.ScopeClaim)
+	setIf(&s.TokenCacheEntries, in.TokenCacheEntries)
 
 	var problems []problem
 	durations := []struct {

@@ -2,6 +2,8 @@ package jwtauth
 
 import (
 	"context"
+	"crypto"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,7 +35,8 @@ type Options struct {
 	OnKeyIgnored func(source, kid, reason string)
 }
 
-// Identity is the verified caller of a request.
+// Identity is the verified caller of a request. The verifier may return
+// the same Identity again for the same token, so it must not be modified.
 type Identity struct {
 	// Issuer is the token's iss claim.
 	Issuer string
@@ -58,6 +61,9 @@ type Verifier struct {
 	settings Settings
 	now      func() time.Time
 	issuers  map[string]*trustedIssuer
+
+	// cache is nil when TokenCacheEntries is 0.
+	cache *tokenCache
 }
 
 // trustedIssuer pairs an issuer's keys with a parser that requires its iss.
@@ -85,6 +91,9 @@ func NewVerifier(ctx context.Context, s Settings, opts Options) (*Verifier, erro
 	hooks := fetchHooks{onFetchError: opts.OnFetchError, onKeyIgnored: opts.OnKeyIgnored}
 
 	v := &Verifier{settings: s, now: now, issuers: make(map[string]*trustedIssuer)}
+	if s.TokenCacheEntries > 0 {
+		v.cache = newTokenCache(s.TokenCacheEntries)
+	}
 	for _, source := range s.Issuers {
 		keys, err := newIssuerKeys(ctx, source, s, hooks, now)
 		if err != nil {
@@ -131,6 +140,17 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 	if len(token) > v.settings.MaxTokenBytes {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTokenTooLarge, len(token), v.settings.MaxTokenBytes)
 	}
+
+	// A token verified before needs no new signature check while its key
+	// and time claims still hold (see tokenCache).
+	var sum [sha256.Size]byte
+	if v.cache != nil {
+		sum = sha256.Sum256([]byte(token))
+		if identity, ok := v.cache.lookup(ctx, sum, v.now(), v.settings.Leeway); ok {
+			return identity, nil
+		}
+	}
+
 	shape, err := inspect(token)
 	if err != nil {
 		return nil, err
@@ -148,11 +168,31 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 	}
 
 	claims := jwt.MapClaims{}
-	parsed, err := issuer.parser.ParseWithClaims(token, claims, keys.keyFor(ctx))
+	var usedKey crypto.PublicKey
+	parsed, err := issuer.parser.ParseWithClaims(token, claims, keys.keyFor(ctx, &usedKey))
 	if err != nil {
 		return nil, v.classify(parsed, err)
 	}
-	return v.checkClaims(parsed, claims)
+	identity, err := v.checkClaims(parsed, claims)
+	if err != nil {
+		return nil, err
+	}
+
+	if v.cache != nil && identity.KeyID != "" && usedKey != nil {
+		entry := cachedToken{
+			identity:  identity,
+			keys:      issuer.keys,
+			kid:       identity.KeyID,
+			alg:       parsed.Method.Alg(),
+			key:       usedKey,
+			expiresAt: identity.ExpiresAt,
+		}
+		if nbf, err := claims.GetNotBefore(); err == nil && nbf != nil {
+			entry.notBefore = nbf.Time
+		}
+		v.cache.store(sum, entry, v.now())
+	}
+	return identity, nil
 }
 
 // checkClaims applies the checks golang-jwt does not make, in the order a
