@@ -57,16 +57,17 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string, catalogue *polic
 	}
 
 	if len(settings.Audiences) == 0 {
-		logger.Warn("no audiences configured: tokens the issuer minted for any other audience are accepted")
+		logger.Warn("no audiences configured: tokens the issuer minted for any other audience are accepted; set audiences")
 	}
 
 	refreshCtx, stop := context.WithCancel(context.Background())
 	options := jwtauth.Options{
 		OnFetchError: func(url string, err error) {
-			logger.WithFields(logrus.Fields{"url": url, "error": err}).Warn("JWKS fetch failed; the last good keys stay in use")
+			logger.WithFields(logrus.Fields{"url": url, "error": err}).
+				Warn("fetch of a key set or discovery document failed: requests use the keys fetched before, if any")
 		},
 		OnKeyIgnored: func(source, kid, reason string) {
-			logger.WithFields(logrus.Fields{"url": source, "kid": kid, "reason": reason}).Warn("JWKS key ignored")
+			logger.WithFields(logrus.Fields{"source": source, "kid": kid, "reason": reason}).Warn("JWKS key ignored")
 		},
 	}
 	verifier, err := jwtauth.NewVerifier(refreshCtx, settings, options)
@@ -79,7 +80,7 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string, catalogue *polic
 
 	global := gatewayConfig()
 	if global.Secret == "" {
-		logger.Warn("the gateway has no secret: anyone who knows a caller's issuer and subject can compute its session key")
+		logger.Warn("the gateway has no secret: anyone who knows a caller's issuer and subject can compute its session key; set secret in tyk.conf")
 	}
 	state.verifier = verifier
 	state.settings = settings
@@ -102,7 +103,7 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string, catalogue *polic
 
 // policyUnavailable is the response for a request whose session would name
 // a policy the gateway does not have. Tyk itself would return an empty 200.
-var policyUnavailable = jwtauth.Answer{
+var policyUnavailable = jwtauth.ErrorResponse{
 	Status:      http.StatusForbidden,
 	Description: "no access policy is available for this caller",
 	Reason:      "policy_unavailable",
@@ -149,7 +150,7 @@ func settingsOf(def *apidef.APIDefinition) (jwtauth.Settings, error) {
 // error or sets the caller's session for the gateway to continue.
 func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 	if a.settingsErr != nil {
-		a.challenge.write(w, jwtauth.AnswerFor(a.settingsErr))
+		a.challenge.write(w, jwtauth.ResponseFor(a.settingsErr))
 		return
 	}
 
@@ -171,7 +172,7 @@ func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.policies.check(policies, a.sessions.orgID); err != nil {
-		a.logger.WithFields(logrus.Fields{"reason": "policy_unavailable", "error": err, "sub": identity.Subject}).
+		a.logger.WithFields(logrus.Fields{"reason": "policy_unavailable", "error": err, "iss": identity.Issuer, "sub": identity.Subject}).
 			Warn("request rejected: fix the policy mapping or the gateway's policies")
 		a.challenge.write(w, policyUnavailable)
 		return
@@ -192,22 +193,22 @@ func (a *apiState) authenticate(w http.ResponseWriter, r *http.Request) {
 // the caller's problem and logged at debug level; a failure on our side is
 // logged as a warning. The token itself is never logged.
 func (a *apiState) reject(w http.ResponseWriter, err error) {
-	answer := jwtauth.AnswerFor(err)
-	entry := a.logger.WithFields(logrus.Fields{"reason": answer.Reason, "error": err})
+	response := jwtauth.ResponseFor(err)
+	entry := a.logger.WithFields(logrus.Fields{"reason": response.Reason, "error": err})
 	if jwtauth.IsRejection(err) {
 		entry.Debug("request rejected")
 	} else {
 		entry.Warn("request not authenticated: the failure is on the server side")
 	}
-	a.challenge.write(w, answer)
+	a.challenge.write(w, response)
 }
 
-// writeUnsupportedDefinition answers requests of APIs that did not give the
+// writeUnsupportedDefinition responds to requests of APIs that did not give the
 // plugin a classic API definition (Tyk OAS APIs).
 func writeUnsupportedDefinition(w http.ResponseWriter, r *http.Request) {
 	log.Get().WithField("prefix", "jwks-auth").WithField("path", r.URL.Path).
 		Error("no classic API definition in the request context: Tyk OAS APIs are not supported")
-	challenge{}.write(w, jwtauth.AnswerFor(jwtauth.ErrInvalidSettings))
+	challenge{}.write(w, jwtauth.ResponseFor(jwtauth.ErrInvalidSettings))
 }
 
 // sortedKeys returns the keys of m in order.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 
 	"github.com/sirupsen/logrus"
@@ -31,12 +29,11 @@ func (a *apiState) forward(r *http.Request, identity *jwtauth.Identity, source j
 		r.Header.Set(header, text)
 	}
 
+	// The payload segment is the verified claims as base64url JSON
+	// already, byte for byte as the issuer signed them.
 	if s.ClaimsHeader != "" {
 		r.Header.Del(s.ClaimsHeader)
-		encoded, err := json.Marshal(identity.Claims)
-		if err == nil {
-			r.Header.Set(s.ClaimsHeader, base64.RawURLEncoding.EncodeToString(encoded))
-		}
+		r.Header.Set(s.ClaimsHeader, identity.RawClaims)
 	}
 
 	if s.StripCredential {

@@ -20,7 +20,7 @@ import (
 var apis = newRegistry()
 
 // JWKSAuth is the auth_check hook named in the API definition's
-// custom_middleware. It writes an error answer for a rejected request, and
+// custom_middleware. It writes an error response for a rejected request, and
 // sets the caller's session in the request context for an accepted one.
 func JWKSAuth(w http.ResponseWriter, r *http.Request) {
 	def := definition(r)

@@ -347,3 +347,28 @@ func TestRegistryReusesStateAcrossReloads(t *testing.T) {
 		t.Errorf("more than %d definitions of one API are kept", definitionsKept)
 	}
 }
+
+func TestSessionOfTokenWithoutExp(t *testing.T) {
+	issuer := testIssuer(t)
+	g := newRegistry()
+	stopAll(t, g)
+	settings := validSettings(issuer, "r1")
+	settings["require_exp"] = false
+	def := testDefinition("api1", settings)
+
+	minted, err := issuer.Mint("r1", devissuer.MintRequest{
+		Subject: "gina", Audience: []string{"api"}, Claims: map[string]any{"exp": nil},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, r := serve(t, g, def, "Bearer "+minted.AccessToken)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d, body %s", w.Code, w.Body.String())
+	}
+	session := ctx.GetSession(r)
+	if session.Expires != 0 || session.SessionLifetime != 0 {
+		t.Errorf("Expires, SessionLifetime = %d, %d; want 0, 0 (never expires, stored for the API's session_lifetime)",
+			session.Expires, session.SessionLifetime)
+	}
+}

@@ -22,8 +22,9 @@ var errPolicyUnavailable = errors.New("policy is not available")
 // The check is needed because Tyk v5.8.1 responds to a request whose
 // session names an unknown policy, or a policy of another organisation,
 // with an empty 200 and never calls the upstream. The gateway reads its
-// policies at start and on every reload; the registry calls reload when it
-// sees a new definition, which happens on exactly those occasions.
+// policies at start and on every reload. The registry calls reload at the
+// first request of each API with a new definition, which the gateway
+// builds on those same occasions.
 type policyCatalogue struct {
 	// path is the policy file, or the folder when dir is true.
 	path string
@@ -50,15 +51,17 @@ func newPolicyCatalogue(policies config.PoliciesConfig) *policyCatalogue {
 	return &policyCatalogue{orgs: map[string]string{}}
 }
 
-// reload reads the policies again, the way the gateway does.
-func (c *policyCatalogue) reload() {
+// reload reads the policies again, the way the gateway does, and returns
+// the error of a policy source it cannot read.
+func (c *policyCatalogue) reload() error {
 	if c == nil || c.path == "" {
-		return
+		return nil
 	}
 	orgs, err := c.read()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.orgs, c.err = orgs, err
+	return err
 }
 
 func (c *policyCatalogue) read() (map[string]string, error) {

@@ -28,7 +28,9 @@ func TestPolicyCatalogueChecksIDsAndOrg(t *testing.T) {
 	}
 	for name, catalogue := range catalogues {
 		t.Run(name, func(t *testing.T) {
-			catalogue.reload()
+			if err := catalogue.reload(); err != nil {
+				t.Fatal(err)
+			}
 			cases := []struct {
 				ids     []string
 				wantErr string
@@ -59,7 +61,9 @@ func TestPolicyCatalogueChecksIDsAndOrg(t *testing.T) {
 		if err := catalogue.check([]string{"silver"}, "org1"); err == nil {
 			t.Error("a policy added to the file counts before the gateway reloads")
 		}
-		catalogue.reload()
+		if err := catalogue.reload(); err != nil {
+			t.Fatal(err)
+		}
 		if err := catalogue.check([]string{"silver"}, "org1"); err != nil {
 			t.Errorf("after a reload: %v", err)
 		}
@@ -72,7 +76,9 @@ func TestPolicyCatalogueChecksIDsAndOrg(t *testing.T) {
 	})
 	t.Run("unreadable policy file", func(t *testing.T) {
 		c := newPolicyCatalogue(config.PoliciesConfig{PolicyRecordName: filepath.Join(dir, "missing.json")})
-		c.reload()
+		if err := c.reload(); err == nil {
+			t.Error("reload of a missing policy file returned no error")
+		}
 		if err := c.check([]string{"gold"}, "org1"); !errors.Is(err, errPolicyUnavailable) {
 			t.Errorf("check = %v, want errPolicyUnavailable", err)
 		}

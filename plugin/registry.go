@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/TykTechnologies/tyk/apidef"
+	"github.com/TykTechnologies/tyk/log"
+	"github.com/sirupsen/logrus"
 )
 
 // definitionsKept is how many definition objects of one API stay mapped to
@@ -81,7 +83,10 @@ func (g *registry) provision(def *apidef.APIDefinition) *apiState {
 	// A new definition object means the gateway (re)loaded its APIs, and
 	// with them its policies: read the policies again too.
 	catalogue := g.policyCatalogue()
-	catalogue.reload()
+	if err := catalogue.reload(); err != nil {
+		log.Get().WithFields(logrus.Fields{"prefix": "jwks-auth", "api_id": def.APIID, "error": err}).
+			Error("cannot read the gateway's policies: requests that need a policy get 403")
+	}
 
 	fingerprint := fingerprintOf(def)
 	if record.state == nil || record.state.fingerprint != fingerprint {

@@ -8,8 +8,8 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
 )
 
-// challenge writes error answers: an RFC 6750 WWW-Authenticate challenge
-// for 401 and for every answer with an RFC 6750 error code (400
+// challenge writes error responses: an RFC 6750 WWW-Authenticate challenge
+// for 401 and for every response with an RFC 6750 error code (400
 // invalid_request, 403 insufficient_scope), and a JSON body in the
 // gateway's own error format, {"error": "..."}, for every status.
 type challenge struct {
@@ -25,27 +25,27 @@ func newChallenge(realm string) challenge {
 	return challenge{scheme: `Bearer realm="` + realm + `"`}
 }
 
-func (c challenge) write(w http.ResponseWriter, answer jwtauth.Answer) {
+func (c challenge) write(w http.ResponseWriter, response jwtauth.ErrorResponse) {
 	header := w.Header()
-	if answer.ErrorCode != "" || answer.Status == http.StatusUnauthorized {
-		header.Set("WWW-Authenticate", c.header(answer))
+	if response.ErrorCode != "" || response.Status == http.StatusUnauthorized {
+		header.Set("WWW-Authenticate", c.header(response))
 	}
 	header.Set("Content-Type", "application/json")
 	header.Set("Cache-Control", "no-store")
-	w.WriteHeader(answer.Status)
+	w.WriteHeader(response.Status)
 
-	body, _ := json.Marshal(map[string]string{"error": answer.Description})
+	body, _ := json.Marshal(map[string]string{"error": response.Description})
 	_, _ = w.Write(body)
 }
 
 // header builds the challenge, with the error parameters only when the
 // request carried a credential (RFC 6750 section 3.1).
-func (c challenge) header(answer jwtauth.Answer) string {
+func (c challenge) header(response jwtauth.ErrorResponse) string {
 	scheme := c.scheme
 	if scheme == "" {
 		scheme = "Bearer"
 	}
-	if answer.ErrorCode == "" {
+	if response.ErrorCode == "" {
 		return scheme
 	}
 
@@ -55,9 +55,9 @@ func (c challenge) header(answer jwtauth.Answer) string {
 		b.WriteString(",")
 	}
 	b.WriteString(` error="`)
-	b.WriteString(answer.ErrorCode)
+	b.WriteString(response.ErrorCode)
 	b.WriteString(`", error_description="`)
-	b.WriteString(answer.Description)
+	b.WriteString(response.Description)
 	b.WriteString(`"`)
 	return b.String()
 }

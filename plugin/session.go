@@ -40,8 +40,8 @@ type sessionFactory struct {
 	metadataClaims map[string]string
 
 	mu sync.Mutex
-	// written maps a session key to what the session last written to
-	// Redis for it contained.
+	// written maps each session key to the expiry and content hash of the
+	// session last handed to the gateway to store.
 	written map[string]writtenSession
 }
 
@@ -77,11 +77,13 @@ func newSessionFactory(def *apidef.APIDefinition, secret []byte, hashKeys bool, 
 // unless its policies grant more, and expires with the token.
 func (f *sessionFactory) sessionFor(id *jwtauth.Identity, policies []string) (*user.SessionState, bool) {
 	key := f.sessionKey(id.Issuer, id.Subject)
-	expires := id.ExpiresAt.Unix()
 
-	lifetime := expires - f.now().Unix()
-	if lifetime < 1 {
-		lifetime = 1
+	// A token without exp (allowed by require_exp false) gives a session
+	// that never expires, stored for the API's own session_lifetime.
+	var expires, lifetime int64
+	if !id.ExpiresAt.IsZero() {
+		expires = id.ExpiresAt.Unix()
+		lifetime = max(expires-f.now().Unix(), 1)
 	}
 
 	session := &user.SessionState{

@@ -7,7 +7,7 @@
 # for (golang.org/x/time v0.9.0), so the gateway would refuse the plugin.
 # This script does the same steps with scripts/align-deps.sh in between,
 # on a copy of the source, and writes into $OUT (default /out):
-#   jwks-auth.so and jwks-auth_v5.8.1_linux_amd64.so  the plugin
+#   jwks-auth.so and jwks-auth_v5.8.1_GOOS_GOARCH.so   the plugin
 #   devissuer, echo                                   the stack's stub servers
 set -euo pipefail
 
@@ -28,7 +28,7 @@ go work init "$gateway_source" ./plugin
 
 cd "$work/plugin"
 CGO_ENABLED=1 go build -buildmode=plugin -trimpath -o "$out/jwks-auth.so" ./plugin
-cp "$out/jwks-auth.so" "$out/jwks-auth_v5.8.1_linux_amd64.so"
+cp "$out/jwks-auth.so" "$out/jwks-auth_v5.8.1_$(go env GOOS)_$(go env GOARCH).so"
 
 CGO_ENABLED=0 GOWORK=off go build -o "$out/devissuer" ./cmd/devissuer
 CGO_ENABLED=0 GOWORK=off go build -o "$out/echo" ./cmd/echo

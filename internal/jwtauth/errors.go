@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// Errors returned by BearerToken and Verifier.Verify. Each rejection of a
+// Errors returned by ExtractToken and Verifier.Verify. Each rejection of a
 // request wraps exactly one of them, so callers can tell with errors.Is
-// why a token was rejected, and AnswerFor can turn it into a response.
+// why a token was rejected, and ResponseFor can turn it into a response.
 var (
 	// ErrNoToken means the request carries no bearer credential at all.
 	ErrNoToken = errors.New("no bearer token in the request")
@@ -36,8 +36,10 @@ var (
 	// ErrAlgorithmNotAllowed means the token's alg is not in the allow-list.
 	ErrAlgorithmNotAllowed = errors.New("token signing algorithm is not allowed")
 
-	// ErrUnknownKey means no key in the issuer's key set has the token's kid,
-	// even after a refresh of the key set.
+	// ErrUnknownKey means no key in the issuer's key set has the token's
+	// kid (a refresh is tried at most once per
+	// jwks_unknown_kid_refresh_interval), or, for a token without kid, no
+	// key fits its alg.
 	ErrUnknownKey = errors.New("token key is not in the issuer's key set")
 
 	// ErrKeyMismatch means the key named by kid cannot verify the token's
@@ -82,9 +84,9 @@ var (
 	ErrInvalidSettings = errors.New("invalid jwks_auth settings")
 )
 
-// Answer is what the gateway sends back for a request that was not
+// ErrorResponse is what the gateway sends back for a request that was not
 // authenticated.
-type Answer struct {
+type ErrorResponse struct {
 	// Status is the HTTP status code.
 	Status int
 
@@ -101,48 +103,48 @@ type Answer struct {
 	Reason string
 }
 
-// answers maps each sentinel to its answer. The descriptions say what the
+// responses maps each sentinel to its response. The descriptions say what the
 // client should fix; they are the error_description and the JSON body.
-var answers = []struct {
-	err    error
-	answer Answer
+var responses = []struct {
+	err      error
+	response ErrorResponse
 }{
-	{ErrNoToken, Answer{http.StatusUnauthorized, "", "bearer token required", "no_token"}},
-	{ErrAmbiguousCredentials, Answer{http.StatusBadRequest, "invalid_request", "request carries more than one credential", "ambiguous_credentials"}},
-	{ErrTokenTooLarge, Answer{http.StatusUnauthorized, "invalid_token", "token is too large", "token_too_large"}},
-	{ErrTokenMalformed, Answer{http.StatusUnauthorized, "invalid_token", "token is malformed", "token_malformed"}},
-	{ErrDuplicateMember, Answer{http.StatusUnauthorized, "invalid_token", "token JSON repeats a member name", "duplicate_member"}},
-	{ErrCriticalHeader, Answer{http.StatusUnauthorized, "invalid_token", "token requires an unsupported JWS extension", "crit_unsupported"}},
-	{ErrAlgorithmNotAllowed, Answer{http.StatusUnauthorized, "invalid_token", "token signing algorithm is not allowed", "alg_not_allowed"}},
-	{ErrUnknownKey, Answer{http.StatusUnauthorized, "invalid_token", "token key id is not in the issuer's key set", "unknown_kid"}},
-	{ErrKeyMismatch, Answer{http.StatusUnauthorized, "invalid_token", "token key cannot verify the token's algorithm", "key_mismatch"}},
-	{ErrSignatureInvalid, Answer{http.StatusUnauthorized, "invalid_token", "token signature is invalid", "bad_signature"}},
-	{ErrTokenExpired, Answer{http.StatusUnauthorized, "invalid_token", "token has expired", "token_expired"}},
-	{ErrTokenNotYetValid, Answer{http.StatusUnauthorized, "invalid_token", "token is not valid yet", "token_not_yet_valid"}},
-	{ErrLifetimeTooLong, Answer{http.StatusUnauthorized, "invalid_token", "token lifetime exceeds the maximum this API allows", "lifetime_too_long"}},
-	{ErrMissingClaim, Answer{http.StatusUnauthorized, "invalid_token", "token lacks a required claim", "missing_claim"}},
-	{ErrInvalidClaim, Answer{http.StatusUnauthorized, "invalid_token", "token has an invalid claim", "invalid_claim"}},
-	{ErrWrongIssuer, Answer{http.StatusUnauthorized, "invalid_token", "token issuer is not accepted", "wrong_issuer"}},
-	{ErrWrongAudience, Answer{http.StatusUnauthorized, "invalid_token", "token audience is not accepted", "wrong_audience"}},
-	{ErrInsufficientScope, Answer{http.StatusForbidden, "insufficient_scope", "token lacks a scope or role this API requires", "insufficient_scope"}},
-	{ErrKeysUnavailable, Answer{http.StatusServiceUnavailable, "", "authentication is temporarily unavailable", "keys_unavailable"}},
-	{ErrInvalidSettings, Answer{http.StatusInternalServerError, "", "authentication is not configured correctly for this API", "invalid_settings"}},
+	{ErrNoToken, ErrorResponse{http.StatusUnauthorized, "", "bearer token required", "no_token"}},
+	{ErrAmbiguousCredentials, ErrorResponse{http.StatusBadRequest, "invalid_request", "request carries more than one credential", "ambiguous_credentials"}},
+	{ErrTokenTooLarge, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token is too large", "token_too_large"}},
+	{ErrTokenMalformed, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token is malformed", "token_malformed"}},
+	{ErrDuplicateMember, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token JSON repeats a member name", "duplicate_member"}},
+	{ErrCriticalHeader, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token requires an unsupported JWS extension", "crit_unsupported"}},
+	{ErrAlgorithmNotAllowed, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token signing algorithm is not allowed", "alg_not_allowed"}},
+	{ErrUnknownKey, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token key id is not in the issuer's key set", "unknown_kid"}},
+	{ErrKeyMismatch, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token key cannot verify the token's algorithm", "key_mismatch"}},
+	{ErrSignatureInvalid, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token signature is invalid", "bad_signature"}},
+	{ErrTokenExpired, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token has expired", "token_expired"}},
+	{ErrTokenNotYetValid, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token is not valid yet", "token_not_yet_valid"}},
+	{ErrLifetimeTooLong, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token lifetime exceeds the maximum this API allows", "lifetime_too_long"}},
+	{ErrMissingClaim, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token lacks a required claim", "missing_claim"}},
+	{ErrInvalidClaim, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token has an invalid claim", "invalid_claim"}},
+	{ErrWrongIssuer, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token issuer is not accepted", "wrong_issuer"}},
+	{ErrWrongAudience, ErrorResponse{http.StatusUnauthorized, "invalid_token", "token audience is not accepted", "wrong_audience"}},
+	{ErrInsufficientScope, ErrorResponse{http.StatusForbidden, "insufficient_scope", "token lacks a scope or role this API requires", "insufficient_scope"}},
+	{ErrKeysUnavailable, ErrorResponse{http.StatusServiceUnavailable, "", "authentication is temporarily unavailable", "keys_unavailable"}},
+	{ErrInvalidSettings, ErrorResponse{http.StatusInternalServerError, "", "authentication is not configured correctly for this API", "invalid_settings"}},
 }
 
-// AnswerFor returns the answer for an error from BearerToken or Verify. An
+// ResponseFor returns the response for an error from ExtractToken or Verify. An
 // error that wraps none of the sentinels is treated as the plugin's own
 // failure (500), never as a bad token.
-func AnswerFor(err error) Answer {
-	for _, a := range answers {
+func ResponseFor(err error) ErrorResponse {
+	for _, a := range responses {
 		if errors.Is(err, a.err) {
-			return a.answer
+			return a.response
 		}
 	}
-	return Answer{http.StatusInternalServerError, "", "authentication failed on the server", "internal_error"}
+	return ErrorResponse{http.StatusInternalServerError, "", "authentication failed on the server", "internal_error"}
 }
 
-// IsRejection reports whether err is the caller's fault (a 4xx answer)
+// IsRejection reports whether err is the caller's fault (a 4xx response)
 // rather than the plugin's or the issuer's (5xx).
 func IsRejection(err error) bool {
-	return AnswerFor(err).Status < http.StatusInternalServerError
+	return ResponseFor(err).Status < http.StatusInternalServerError
 }

@@ -42,7 +42,7 @@ func TestAnswerFor(t *testing.T) {
 	for _, tt := range tests {
 		for _, err := range []error{tt.err, fmt.Errorf("verify token: %w", tt.err)} {
 			t.Run(err.Error(), func(t *testing.T) {
-				answer := jwtauth.AnswerFor(err)
+				answer := jwtauth.ResponseFor(err)
 
 				if answer.Status != tt.status {
 					t.Errorf("Status = %d, want %d", answer.Status, tt.status)

@@ -19,8 +19,8 @@ import (
 // section 3.3 requires 2048 bits for RS256).
 const minRSABits = 2048
 
-// errTooLarge marks an answer over the configured size limit.
-var errTooLarge = errors.New("answer is too large")
+// errTooLarge marks a response body over the configured size limit.
+var errTooLarge = errors.New("response body is too large")
 
 // fetchHooks reports what happens while key sets are fetched.
 type fetchHooks struct {
@@ -40,14 +40,14 @@ func (h fetchHooks) keyIgnored(source, kid, reason string) {
 	}
 }
 
-// client returns the HTTP client for key set fetches: answers over
+// client returns the HTTP client for key set fetches: responses over
 // maxBytes fail, and keys that could never verify are dropped from a
 // set before jwkset reads it.
 func (h fetchHooks) client(maxBytes int64) *http.Client {
 	return &http.Client{Transport: &keySetTransport{base: http.DefaultTransport, maxBytes: maxBytes, hooks: h}}
 }
 
-// keySetTransport reads a key set answer whole, up to maxBytes, and
+// keySetTransport reads a key set response whole, up to maxBytes, and
 // rewrites it through filterKeySet. jwkset rejects a whole set when one
 // key in it is malformed; filtering first keeps the good keys usable.
 type keySetTransport struct {
@@ -157,7 +157,7 @@ func discoverJWKSURL(ctx context.Context, client *http.Client, issuer string, ma
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("discovery for %s: %s answered %d", issuer, docURL, resp.StatusCode)
+		return "", fmt.Errorf("discovery for %s: %s returned status %d", issuer, docURL, resp.StatusCode)
 	}
 	body, err := readLimited(resp.Body, maxBytes)
 	if err != nil {

@@ -125,7 +125,7 @@ func FuzzVerify(f *testing.F) {
 			if identity != nil {
 				t.Fatalf("identity %+v returned together with error %v", identity, err)
 			}
-			if reason := jwtauth.AnswerFor(err).Reason; reason == "internal_error" {
+			if reason := jwtauth.ResponseFor(err).Reason; reason == "internal_error" {
 				t.Fatalf("error %v wraps none of the package's errors", err)
 			}
 			if !jwtauth.IsRejection(err) {

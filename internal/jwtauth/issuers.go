@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// IssuerSettings trust one issuer and say where its keys come from:
+// IssuerSettings is one trusted issuer and the source of its keys:
 // exactly one of JWKSURLs, Discovery and Keys is set. Keys of one issuer
 // never verify a token that names another.
 type IssuerSettings struct {
@@ -77,7 +77,7 @@ func newIssuerKeys(ctx context.Context, source IssuerSettings, s Settings, hooks
 
 // current returns the issuer's key set, or ErrKeysUnavailable while
 // discovery has not succeeded. Only one request at a time retries it;
-// the others are answered at once.
+// the others get ErrKeysUnavailable at once.
 func (ik *issuerKeys) current(ctx context.Context) (*keySet, error) {
 	if keys := ik.keys.Load(); keys != nil {
 		return keys, nil

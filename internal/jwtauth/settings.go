@@ -103,7 +103,7 @@ type Settings struct {
 	// Defaults to 5s.
 	FetchTimeout time.Duration
 
-	// MaxJWKSBytes is the largest key set or discovery answer that is read;
+	// MaxJWKSBytes is the largest key set or discovery response that is read;
 	// a larger one fails the fetch and the last good keys stay in use.
 	//
 	// Defaults to 1048576 (1 MiB).

@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 )
@@ -86,27 +87,47 @@ func ExtractToken(r *http.Request, sources []TokenSource, maxBytes int) (string,
 }
 
 // RemoveCredential deletes the credential of source from the request, so
-// that it does not reach the upstream: the header, the query parameter
-// (the URL's query is rewritten) or the cookie (the Cookie header is
-// rewritten without it).
+// that it does not reach the upstream: the header, the query parameter or
+// the cookie. Only the credential's own name=value pairs are cut out of
+// the raw query and Cookie headers; everything else stays byte for byte.
 func RemoveCredential(r *http.Request, source TokenSource) {
 	switch source.Type {
 	case SourceHeader:
 		r.Header.Del(source.Name)
 	case SourceQuery:
-		query := r.URL.Query()
-		query.Del(source.Name)
-		r.URL.RawQuery = query.Encode()
+		r.URL.RawQuery = withoutPairs(r.URL.RawQuery, "&", source.Name, unescapeQuery)
 		r.RequestURI = r.URL.RequestURI()
 	case SourceCookie:
-		cookies := r.Cookies()
+		values := r.Header.Values("Cookie")
 		r.Header.Del("Cookie")
-		for _, cookie := range cookies {
-			if cookie.Name != source.Name {
-				r.AddCookie(cookie)
+		for _, value := range values {
+			if kept := withoutPairs(value, ";", source.Name, strings.TrimSpace); kept != "" {
+				r.Header.Add("Cookie", strings.TrimSpace(kept))
 			}
 		}
 	}
+}
+
+// withoutPairs returns list, a sequence of name=value pairs joined by sep,
+// without the pairs whose name (after normalize) is name.
+func withoutPairs(list, sep, name string, normalize func(string) string) string {
+	pairs := strings.Split(list, sep)
+	kept := pairs[:0]
+	for _, pair := range pairs {
+		key, _, _ := strings.Cut(pair, "=")
+		if normalize(key) != name {
+			kept = append(kept, pair)
+		}
+	}
+	return strings.Join(kept, sep)
+}
+
+// unescapeQuery decodes a query parameter name, as url.ParseQuery does.
+func unescapeQuery(key string) string {
+	if decoded, err := url.QueryUnescape(key); err == nil {
+		return decoded
+	}
+	return key
 }
 
 // values returns the raw values the request has for the source.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 
@@ -53,6 +54,10 @@ type Identity struct {
 
 	// Claims holds every claim of the token.
 	Claims jwt.MapClaims
+
+	// RawClaims is the token's payload segment as it was signed: the
+	// claims as base64url-encoded JSON.
+	RawClaims string
 }
 
 // Verifier checks tokens against one API's settings and its issuers'
@@ -74,7 +79,7 @@ type trustedIssuer struct {
 
 // NewVerifier fetches the issuers' key sets once and starts refreshing
 // them in the background until ctx is cancelled. A key set that cannot be
-// fetched now does not make NewVerifier fail: its tokens are answered with
+// fetched now does not make NewVerifier fail: its tokens are rejected with
 // ErrKeysUnavailable until a fetch succeeds. Only unusable inline keys are
 // an error.
 //
@@ -164,19 +169,24 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 	}
 	keys, err := issuer.keys.current(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: issuer %q: discovery has not succeeded yet", err, shape.issuer)
 	}
 
 	claims := jwt.MapClaims{}
 	var usedKey crypto.PublicKey
 	parsed, err := issuer.parser.ParseWithClaims(token, claims, keys.keyFor(ctx, &usedKey))
 	if err != nil {
-		return nil, v.classify(parsed, err)
+		err = v.classify(parsed, err)
+		if errors.Is(err, ErrKeysUnavailable) {
+			err = fmt.Errorf("%w: issuer %q: no key could be fetched from its key sets", err, shape.issuer)
+		}
+		return nil, err
 	}
 	identity, err := v.checkClaims(parsed, claims)
 	if err != nil {
 		return nil, err
 	}
+	identity.RawClaims = strings.Split(token, ".")[1]
 
 	if v.cache != nil && identity.KeyID != "" && usedKey != nil {
 		entry := cachedToken{

@@ -33,9 +33,7 @@ func startProcess(dir string, out io.Writer, name string, args ...string) (*proc
 	cmd.Dir = dir
 	cmd.Stdout = out
 	cmd.Stderr = out
-	// If the stack's own process dies without stopping its children, the
-	// kernel stops them, so no gateway or Redis is left behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stopWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
