@@ -27,12 +27,16 @@ type apiState struct {
 	// the API then gets a 500 response, and the verifier is nil.
 	settingsErr error
 
-	verifier  *jwtauth.Verifier
-	settings  jwtauth.Settings
-	policies  *policyCatalogue
-	challenge challenge
-	sessions  *sessionFactory
-	stop      context.CancelFunc
+	verifier *jwtauth.Verifier
+	settings jwtauth.Settings
+	policies *policyCatalogue
+
+	// setHeaders holds, as headerVariable names, the upstream headers the
+	// plugin sets, whose client copies it removes.
+	setHeaders map[string]bool
+	challenge  challenge
+	sessions   *sessionFactory
+	stop       context.CancelFunc
 }
 
 // newAPIState decodes and validates the API's settings and starts its key
@@ -84,6 +88,13 @@ func newAPIState(def *apidef.APIDefinition, fingerprint string, catalogue *polic
 	}
 	state.verifier = verifier
 	state.settings = settings
+	state.setHeaders = make(map[string]bool)
+	for header := range settings.ClaimHeaders {
+		state.setHeaders[headerVariable(header)] = true
+	}
+	if settings.ClaimsHeader != "" {
+		state.setHeaders[headerVariable(settings.ClaimsHeader)] = true
+	}
 	state.policies = catalogue
 	warnUnknownPolicies(logger, catalogue, settings, def.OrgID)
 	state.stop = stop

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
@@ -13,9 +14,9 @@ import (
 // the verified claims, and removes the credential when the settings ask.
 func (a *apiState) forward(r *http.Request, identity *jwtauth.Identity, source jwtauth.TokenSource) {
 	s := &a.settings
+	removeClientCopies(r.Header, a.setHeaders)
 
 	for header, claim := range s.ClaimHeaders {
-		r.Header.Del(header)
 		value, ok := jwtauth.ClaimAt(identity.Claims, claim)
 		if !ok {
 			continue
@@ -32,11 +33,30 @@ func (a *apiState) forward(r *http.Request, identity *jwtauth.Identity, source j
 	// The payload segment is the verified claims as base64url JSON
 	// already, byte for byte as the issuer signed them.
 	if s.ClaimsHeader != "" {
-		r.Header.Del(s.ClaimsHeader)
 		r.Header.Set(s.ClaimsHeader, identity.RawClaims)
 	}
 
 	if s.StripCredential {
 		jwtauth.RemoveCredential(r, source)
 	}
+}
+
+// removeClientCopies deletes every request header whose name matches one
+// of names, ignoring case and taking "_" for "-": CGI, WSGI, PHP and Rack
+// upstreams see X_User and X-User as the same variable, so a client must
+// not be able to slip a copy in under either spelling.
+func removeClientCopies(header http.Header, names map[string]bool) {
+	if len(names) == 0 {
+		return
+	}
+	for name := range header {
+		if names[headerVariable(name)] {
+			delete(header, name)
+		}
+	}
+}
+
+// headerVariable is the name under which CGI-style servers see a header.
+func headerVariable(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }

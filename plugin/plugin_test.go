@@ -93,8 +93,8 @@ func mintFor(t testing.TB, issuer *devissuer.Issuer, realm, subject, ttl string)
 func stopAll(t testing.TB, g *registry) {
 	t.Cleanup(func() {
 		for _, record := range g.apis {
-			if record.state != nil {
-				record.state.stop()
+			for _, state := range record.states {
+				state.stop()
 			}
 		}
 	})
@@ -370,5 +370,47 @@ func TestSessionOfTokenWithoutExp(t *testing.T) {
 	if session.Expires != 0 || session.SessionLifetime != 0 {
 		t.Errorf("Expires, SessionLifetime = %d, %d; want 0, 0 (never expires, stored for the API's session_lifetime)",
 			session.Expires, session.SessionLifetime)
+	}
+}
+
+func TestRegistryLateDefinitionKeepsNewestSettings(t *testing.T) {
+	issuer := testIssuer(t)
+	g := newRegistry()
+	stopAll(t, g)
+	withAudience := func(audience string) *apidef.APIDefinition {
+		settings := validSettings(issuer, "r1")
+		settings["audiences"] = []any{audience}
+		return testDefinition("api1", settings)
+	}
+
+	oldDef := withAudience("old")
+	oldState := g.forDefinition(oldDef)
+	newDef := withAudience("new")
+	newState := g.forDefinition(newDef)
+	reloadedDef := withAudience("new")
+	if g.forDefinition(reloadedDef) != newState {
+		t.Fatal("a reload with the newest settings built another state")
+	}
+
+	// oldDef has been dropped from the definitions kept; a request that
+	// still carries it finds its own settings' state again.
+	if _, ok := g.byDefinition.Load(oldDef); ok {
+		t.Fatal("the oldest definition is still mapped")
+	}
+	if g.forDefinition(oldDef) != oldState {
+		t.Error("a late request with the old definition did not get the old settings' state")
+	}
+	if g.forDefinition(reloadedDef) != newState {
+		t.Error("a late request with the old definition displaced the newest state")
+	}
+
+	// A third setting retires the oldest state.
+	third := g.forDefinition(withAudience("third"))
+	record := g.apis["api1"]
+	if len(record.states) != statesKept || record.states[oldState.fingerprint] != nil {
+		t.Errorf("states kept: %d, old state still kept: %v", len(record.states), record.states[oldState.fingerprint] != nil)
+	}
+	if third == newState || third == oldState {
+		t.Error("new settings reused an existing state")
 	}
 }

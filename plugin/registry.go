@@ -40,16 +40,26 @@ func (g *registry) policyCatalogue() *policyCatalogue {
 	return g.catalogue
 }
 
-// apiRecord is the current state of one API and the definition objects
-// that map to states of it, newest last.
+// apiRecord holds the states of one API's recent settings and the
+// definition objects that map to them, newest last.
 type apiRecord struct {
 	// mu serialises building states of this API, so that concurrent first
 	// requests fetch the key sets once, and a slow issuer for one API does
 	// not hold up the others.
-	mu          sync.Mutex
-	state       *apiState
-	definitions []*apidef.APIDefinition
+	mu sync.Mutex
+
+	// states maps a settings fingerprint to its state; fingerprints lists
+	// them, newest last. A request that still carries an older definition
+	// finds the state of its own settings, and never displaces the newest.
+	states       map[string]*apiState
+	fingerprints []string
+	definitions  []*apidef.APIDefinition
 }
+
+// statesKept is how many settings of one API keep a live state: the
+// current ones and the previous ones, for requests that started before a
+// reload.
+const statesKept = 2
 
 func newRegistry() *registry {
 	return &registry{apis: make(map[string]*apiRecord)}
@@ -67,7 +77,7 @@ func (g *registry) provision(def *apidef.APIDefinition) *apiState {
 	g.mu.Lock()
 	record, ok := g.apis[def.APIID]
 	if !ok {
-		record = &apiRecord{}
+		record = &apiRecord{states: make(map[string]*apiState)}
 		g.apis[def.APIID] = record
 	}
 	g.mu.Unlock()
@@ -89,22 +99,45 @@ func (g *registry) provision(def *apidef.APIDefinition) *apiState {
 	}
 
 	fingerprint := fingerprintOf(def)
-	if record.state == nil || record.state.fingerprint != fingerprint {
-		previous := record.state
-		record.state = newAPIState(def, fingerprint, catalogue)
-		if previous != nil {
-			previous.logger.Info("settings changed: the new settings take over")
-			previous.stop()
+	state, known := record.states[fingerprint]
+	if !known {
+		state = newAPIState(def, fingerprint, catalogue)
+		if len(record.fingerprints) > 0 {
+			state.logger.Info("settings changed: the new settings take over")
+		}
+		record.states[fingerprint] = state
+		record.fingerprints = append(record.fingerprints, fingerprint)
+		if len(record.fingerprints) > statesKept {
+			g.retire(record, record.fingerprints[0])
 		}
 	}
 
-	g.byDefinition.Store(def, record.state)
+	g.byDefinition.Store(def, state)
 	record.definitions = append(record.definitions, def)
 	if len(record.definitions) > definitionsKept {
 		g.byDefinition.Delete(record.definitions[0])
 		record.definitions = record.definitions[1:]
 	}
-	return record.state
+	return state
+}
+
+// retire stops the state of old settings and forgets the definitions
+// that map to it. The caller holds record.mu.
+func (g *registry) retire(record *apiRecord, fingerprint string) {
+	state := record.states[fingerprint]
+	delete(record.states, fingerprint)
+	record.fingerprints = record.fingerprints[1:]
+
+	kept := record.definitions[:0]
+	for _, def := range record.definitions {
+		if mapped, ok := g.byDefinition.Load(def); ok && mapped == state {
+			g.byDefinition.Delete(def)
+			continue
+		}
+		kept = append(kept, def)
+	}
+	record.definitions = kept
+	state.stop()
 }
 
 // fingerprintOf hashes everything of a definition that the API state is

@@ -14,6 +14,12 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
 )
 
+// maxSessionLifetime caps how long a session is stored, in seconds. Tyk
+// converts the lifetime to a time.Duration, which overflows after about
+// 292 years and then stores the key with no expiry at all. A longer-lived
+// token's session is written again when its caller comes back.
+const maxSessionLifetime = 365 * 24 * 60 * 60
+
 // maxRememberedWrites bounds the memory used to remember which sessions
 // were written: past it, entries of expired tokens are dropped, and if that
 // is not enough the whole record is dropped, which costs one extra session
@@ -83,7 +89,7 @@ func (f *sessionFactory) sessionFor(id *jwtauth.Identity, policies []string) (*u
 	var expires, lifetime int64
 	if !id.ExpiresAt.IsZero() {
 		expires = id.ExpiresAt.Unix()
-		lifetime = max(expires-f.now().Unix(), 1)
+		lifetime = min(max(expires-f.now().Unix(), 1), maxSessionLifetime)
 	}
 
 	session := &user.SessionState{

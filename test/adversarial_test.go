@@ -281,6 +281,14 @@ func TestAdversarialTokens(t *testing.T) {
 		{"exp beyond the year 9999", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"exp": 1e300} }))
 		}, invalidClaim},
+		{"exp out of range behind a valid EXP", func(t *testing.T) advRequest {
+			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) {
+				r.Claims = map[string]any{"exp": 1e17, "EXP": time.Now().Add(time.Hour).Unix()}
+			}))
+		}, invalidClaim},
+		{"exp 0", func(t *testing.T) advRequest {
+			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"exp": 0} }))
+		}, []any{http.StatusUnauthorized, advChallenge("invalid_token", "token has expired"), "token has expired"}},
 		{"exp that is a string", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Claims = map[string]any{"exp": "tomorrow"} }))
 		}, invalidClaim},
@@ -369,6 +377,9 @@ func TestAdversarialTokens(t *testing.T) {
 		}, missingClaim},
 		{"subject with a control character", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Subject = "al\u0007ice" }))
+		}, invalidClaim},
+		{"subject with a right-to-left override", func(t *testing.T) advRequest {
+			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Subject = "\u202enimda" }))
 		}, invalidClaim},
 		{"subject with a line break", func(t *testing.T) advRequest {
 			return bearerRequest(advToken(t, func(r *devissuer.MintRequest) { r.Subject = "alice\nadmin" }))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,7 +130,23 @@ func TestKeyRotationAtTheIssuer(t *testing.T) {
 	after := mintRotating()
 
 	// The new kid is unknown to the gateway's cached key set, which makes
-	// the plugin fetch the set again at once.
+	// the plugin fetch the set again at once. Requests that arrive during
+	// that fetch wait for it instead of being rejected.
+	var wg sync.WaitGroup
+	statuses := make([]int, 12)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = get(t, "/rotating/x", bearer(after)).status
+		}()
+	}
+	wg.Wait()
+	for i, status := range statuses {
+		if status != http.StatusOK {
+			t.Errorf("concurrent request %d with the new key got %d, want 200", i, status)
+		}
+	}
 	wantProxied(t, get(t, "/rotating/x", bearer(after)), "/x")
 
 	// That fetch replaced the whole set, so the removed key no longer

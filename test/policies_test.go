@@ -86,6 +86,21 @@ func TestQuotaFollowsTheSubject(t *testing.T) {
 	wantStatusBody(t, get(t, limitsPath, bearer(limitsToken(t, c, "2h", policy))), http.StatusForbidden, quotaBody)
 }
 
+func TestSessionOfFarFutureTokenExpires(t *testing.T) {
+	subject := uniqueSubject("far-future")
+	year2400 := time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	wantProxied(t, get(t, limitsPath, bearer(limitsToken(t, subject, "1h", map[string]any{"exp": year2400}))), "/x")
+
+	keys := sessionsByAlias(t)[subject]
+	if len(keys) != 1 {
+		t.Fatalf("subject %s has sessions %v, want one", subject, keys)
+	}
+	ttl, _ := redisCommand(t, "TTL", keys[0]).(int64)
+	if ttl <= 0 || ttl > 366*24*3600 {
+		t.Errorf("session TTL = %d, want a positive lifetime of at most a year", ttl)
+	}
+}
+
 // storedPolicies reads apply_policies and the meta_data plan of the
 // session Redis holds for subject.
 func storedPolicies(t *testing.T, subject string) ([]string, any) {
@@ -182,8 +197,16 @@ func TestClaimsReachTheUpstream(t *testing.T) {
 		"X-Jwt-Claims":    {"forged"},
 		"X-Other-Header":  {"kept"},
 		"X-User-Verified": {"false", "false"},
+		"X_user_email":    {"forged-with-underscore@example.com"},
 	}}
 	echo := echoOf(t, req.send(t))
+
+	// CGI-style upstreams read X_User_Email as X-User-Email.
+	for name, values := range echo.Header {
+		if strings.EqualFold(strings.ReplaceAll(name, "_", "-"), "X-User-Email") && name != "X-User-Email" {
+			t.Errorf("upstream got the client's copy %s = %q", name, values)
+		}
+	}
 
 	want := map[string][]string{
 		"X-User-Email":    {"erin@example.com"},

@@ -71,15 +71,15 @@ func (c *tokenCache) lookup(ctx context.Context, sum [sha256.Size]byte, now time
 }
 
 // keyStillTrusted reports whether the issuer's current set still holds the
-// key that verified the token. Looking up a kid that has gone may start
-// the rate-limited refresh, as for any unknown kid.
+// key that verified the token. It never fetches: a token whose key has
+// gone is verified in full, which fetches as for any unknown kid.
 func (e cachedToken) keyStillTrusted(ctx context.Context) bool {
 	keys := e.keys.keys.Load()
 	if keys == nil {
 		return false
 	}
-	jwk, err := keys.storage.KeyRead(ctx, e.kid)
-	if err != nil {
+	jwk, found := keys.lookup(ctx, e.kid)
+	if !found {
 		return false
 	}
 	current, ok := verificationKey(jwk, e.alg)

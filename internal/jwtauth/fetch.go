@@ -44,7 +44,27 @@ func (h fetchHooks) keyIgnored(source, kid, reason string) {
 // maxBytes fail, and keys that could never verify are dropped from a
 // set before jwkset reads it.
 func (h fetchHooks) client(maxBytes int64) *http.Client {
-	return &http.Client{Transport: &keySetTransport{base: http.DefaultTransport, maxBytes: maxBytes, hooks: h}}
+	return &http.Client{
+		Transport:     &keySetTransport{base: http.DefaultTransport, maxBytes: maxBytes, hooks: h},
+		CheckRedirect: sameOriginRedirects,
+	}
+}
+
+// maxRedirects bounds the redirects a key set or discovery fetch follows.
+const maxRedirects = 3
+
+// sameOriginRedirects follows a redirect only to the scheme, host and port
+// of the configured URL: keys come from the configured sources and
+// nowhere else, and never over plain HTTP when HTTPS was configured.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("more than %d redirects", maxRedirects)
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("redirect from %s to another origin (%s://%s) is not followed", first.Redacted(), req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }
 
 // keySetTransport reads a key set response whole, up to maxBytes, and

@@ -73,12 +73,9 @@ func inspect(token string) (unverified, error) {
 		return unverified{}, fmt.Errorf("%w: %v", ErrCriticalHeader, crit)
 	}
 
-	var payload struct {
-		Issuer    any `json:"iss"`
-		ExpiresAt any `json:"exp"`
-		NotBefore any `json:"nbf"`
-		IssuedAt  any `json:"iat"`
-	}
+	// A map, not a struct: encoding/json matches struct fields without
+	// regard to case, and "EXP" must not stand in for "exp".
+	var payload map[string]any
 	if err := json.Unmarshal(payloadJSON, &payload); err != nil {
 		return unverified{}, fmt.Errorf("%w: payload is not a JSON object", ErrTokenMalformed)
 	}
@@ -86,13 +83,20 @@ func inspect(token string) (unverified, error) {
 	// golang-jwt converts these numbers to int64 seconds, and a value
 	// outside int64 converts differently on different processors (a huge
 	// exp comes out in the past on amd64). Only years 1970 to 9999 pass.
-	for name, value := range map[string]any{"exp": payload.ExpiresAt, "nbf": payload.NotBefore, "iat": payload.IssuedAt} {
-		if seconds, ok := value.(float64); ok && (seconds < 0 || seconds > maxNumericDate) {
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		if seconds, ok := payload[name].(float64); ok && (seconds < 0 || seconds > maxNumericDate) {
 			return unverified{}, fmt.Errorf("%w: %s %g is outside the years 1970 to 9999", ErrInvalidClaim, name, seconds)
 		}
 	}
-	issuer, ok := payload.Issuer.(string)
-	if payload.Issuer != nil && !ok {
+
+	// golang-jwt reads exp 0 as no exp at all; it is the first second of
+	// 1970, long past.
+	if exp, ok := payload["exp"].(float64); ok && exp == 0 {
+		return unverified{}, fmt.Errorf("%w: exp is 0", ErrTokenExpired)
+	}
+
+	issuer, ok := payload["iss"].(string)
+	if payload["iss"] != nil && !ok {
 		return unverified{}, fmt.Errorf("%w: iss is not a string", ErrInvalidClaim)
 	}
 	return unverified{issuer: issuer}, nil

@@ -93,7 +93,10 @@ func (ik *issuerKeys) current(ctx context.Context) (*keySet, error) {
 	if ik.now().Before(ik.nextAttempt) {
 		return nil, ErrKeysUnavailable
 	}
-	ik.discover(ctx)
+
+	// A client that disconnects must not cancel the retry and push the
+	// next one back by a whole interval.
+	ik.discover(context.WithoutCancel(ctx))
 	if keys := ik.keys.Load(); keys != nil {
 		return keys, nil
 	}
@@ -107,7 +110,7 @@ func (ik *issuerKeys) discover(ctx context.Context) {
 	defer cancel()
 
 	docURL := strings.TrimSuffix(ik.source.Issuer, "/") + "/.well-known/openid-configuration"
-	client := &http.Client{Timeout: ik.settings.FetchTimeout}
+	client := &http.Client{Timeout: ik.settings.FetchTimeout, CheckRedirect: sameOriginRedirects}
 	jwksURL, err := discoverJWKSURL(fetchCtx, client, ik.source.Issuer, ik.settings.MaxJWKSBytes)
 	if err != nil {
 		ik.hooks.fetchError(docURL, err)

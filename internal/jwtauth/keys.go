@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
@@ -17,10 +18,21 @@ import (
 )
 
 // keySet holds one issuer's signing keys and picks the key that may
-// verify a given token. Remote sets are kept fresh by keyfunc's background
-// refresh; inline sets never change.
+// verify a given token. Remote sets are kept fresh by jwkset's background
+// refresh, set up as keyfunc does it; inline sets never change.
 type keySet struct {
-	storage jwkset.Storage
+	// stores hold the keys of each source. Reading them never fetches.
+	stores []jwkset.Storage
+
+	// refresher reads like all stores together, but fetches the remote
+	// sets again for an unknown kid, at most once per
+	// UnknownKIDRefreshInterval. It is nil for inline keys.
+	refresher jwkset.Storage
+
+	// inFlight is closed when the fetch for an unknown kid that is under
+	// way ends; nil when none is.
+	mu       sync.Mutex
+	inFlight chan struct{}
 }
 
 // newRemoteKeySet fetches every JWKS URL once (a failed first fetch is
@@ -28,27 +40,43 @@ type keySet struct {
 // start while the issuer is down) and starts one refresh goroutine per
 // URL. The goroutines stop when ctx is cancelled.
 func newRemoteKeySet(ctx context.Context, urls []string, s Settings, hooks fetchHooks) (*keySet, error) {
-	override := keyfunc.Override{
-		Client:      hooks.client(s.MaxJWKSBytes),
-		HTTPTimeout: s.FetchTimeout,
+	client := hooks.client(s.MaxJWKSBytes)
+	keys := &keySet{}
+	byURL := make(map[string]jwkset.Storage, len(urls))
+	for _, u := range urls {
+		store, err := jwkset.NewStorageFromHTTP(u, jwkset.HTTPClientStorageOptions{
+			Client:                    client,
+			Ctx:                       ctx,
+			HTTPTimeout:               s.FetchTimeout,
+			NoErrorReturnFirstHTTPReq: true,
+			RefreshErrorHandler:       func(_ context.Context, err error) { hooks.fetchError(u, err) },
+			RefreshInterval:           s.RefreshInterval,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create key set for %s: %w", u, err)
+		}
+		byURL[u] = store
+		keys.stores = append(keys.stores, store)
+	}
+
+	refresher, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs: byURL,
 
 		// jwkset waits this long for the unknown-kid rate limiter and uses
-		// the same deadline for the fetch that follows, so a request with
-		// an unknown kid is held for at most one fetch timeout.
+		// the same deadline for the fetch that follows, so a fetch for an
+		// unknown kid takes at most one fetch timeout.
 		RateLimitWaitMax:  s.FetchTimeout,
-		RefreshInterval:   s.RefreshInterval,
 		RefreshUnknownKID: rate.NewLimiter(rate.Every(s.UnknownKIDRefreshInterval), 1),
-		RefreshErrorHandlerFunc: func(url string) func(context.Context, error) {
-			return func(_ context.Context, err error) {
-				hooks.fetchError(url, err)
-			}
-		},
-	}
-	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, urls, override)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create key set: %w", err)
 	}
-	return &keySet{storage: kf.Storage()}, nil
+	kf, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: refresher})
+	if err != nil {
+		return nil, fmt.Errorf("create key set: %w", err)
+	}
+	keys.refresher = kf.Storage()
+	return keys, nil
 }
 
 // newInlineKeySet builds a key set from a JWKS given in the settings,
@@ -64,15 +92,15 @@ func newInlineKeySet(raw []byte, hooks fetchHooks) (*keySet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inline keys: %w", err)
 	}
-	return &keySet{storage: kf.Storage()}, nil
+	return &keySet{stores: []jwkset.Storage{kf.Storage()}}, nil
 }
 
 // keyFor returns a jwt.Keyfunc that finds the verification key of a token.
 //
-// A token with a kid gets the key with that kid; an unknown kid makes
-// jwkset fetch the key sets again, at most once per
-// UnknownKIDRefreshInterval. A token without a kid is tried against every
-// key that fits its alg, as RFC 7515 allows when the issuer names no key.
+// A token with a kid gets the key with that kid; an unknown kid makes the
+// key set fetch its remote sets again (see fetchUnknown). A token without
+// a kid is tried against every key that fits its alg, as RFC 7515 allows
+// when the issuer names no key.
 //
 // A key fits an alg when its use is "sig" or absent, its key_ops (if any)
 // include "verify", its alg (if any) equals the token's, and its type and
@@ -94,8 +122,11 @@ func (k *keySet) keyFor(ctx context.Context, used *crypto.PublicKey) jwt.Keyfunc
 			return nil, fmt.Errorf("%w: kid header is not a string", ErrTokenMalformed)
 		}
 
-		jwk, err := k.storage.KeyRead(ctx, kid)
-		if err != nil {
+		jwk, found := k.lookup(ctx, kid)
+		if !found {
+			jwk, found = k.fetchUnknown(ctx, kid)
+		}
+		if !found {
 			return nil, k.missingKeyError(ctx, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid))
 		}
 		if key, ok := verificationKey(jwk, alg); ok {
@@ -105,8 +136,7 @@ func (k *keySet) keyFor(ctx context.Context, used *crypto.PublicKey) jwt.Keyfunc
 
 		// Key IDs need not be unique in a set: another key with this kid
 		// may fit the alg.
-		all, _ := k.storage.KeyReadAll(ctx)
-		for _, other := range all {
+		for _, other := range k.all(ctx) {
 			if other.Marshal().KID != kid {
 				continue
 			}
@@ -119,18 +149,77 @@ func (k *keySet) keyFor(ctx context.Context, used *crypto.PublicKey) jwt.Keyfunc
 	}
 }
 
+// lookup finds a key by kid in the keys held now, without fetching.
+func (k *keySet) lookup(ctx context.Context, kid string) (jwkset.JWK, bool) {
+	for _, store := range k.stores {
+		if jwk, err := store.KeyRead(ctx, kid); err == nil {
+			return jwk, true
+		}
+	}
+	return jwkset.JWK{}, false
+}
+
+// all returns every key held now, without fetching.
+func (k *keySet) all(ctx context.Context) []jwkset.JWK {
+	var keys []jwkset.JWK
+	for _, store := range k.stores {
+		set, err := store.KeyReadAll(ctx)
+		if err == nil {
+			keys = append(keys, set...)
+		}
+	}
+	return keys
+}
+
+// fetchUnknown fetches the remote sets again for a kid they did not hold,
+// and returns its key if the new sets have it. Only one such fetch runs at
+// a time: requests that arrive meanwhile wait for it and then look again,
+// so a rotation at the issuer costs one fetch, and no request is rejected
+// because another one used up the rate limit a moment earlier.
+//
+// The fetch does not end with the caller's request: a client that
+// disconnects must not cancel it after it has used up the rate limit.
+func (k *keySet) fetchUnknown(ctx context.Context, kid string) (jwkset.JWK, bool) {
+	if k.refresher == nil {
+		return jwkset.JWK{}, false
+	}
+
+	k.mu.Lock()
+	if running := k.inFlight; running != nil {
+		k.mu.Unlock()
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return jwkset.JWK{}, false
+		}
+		return k.lookup(ctx, kid)
+	}
+	done := make(chan struct{})
+	k.inFlight = done
+	k.mu.Unlock()
+
+	defer func() {
+		k.mu.Lock()
+		k.inFlight = nil
+		k.mu.Unlock()
+		close(done)
+	}()
+	jwk, err := k.refresher.KeyRead(context.WithoutCancel(ctx), kid)
+	return jwk, err == nil
+}
+
 // keysForAlg returns every key that fits alg, for a token without a kid.
 // While the set is empty (the issuer was down), such a token triggers the
-// same rate-limited refresh as an unknown kid, so that tokens without kid
+// same rate-limited fetch as an unknown kid, so that tokens without kid
 // recover as soon as tokens with one do.
 func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
-	all, err := k.storage.KeyReadAll(ctx)
-	if err == nil && len(all) == 0 {
-		// No key has this empty kid: the read ends in jwkset's refresh.
-		_, _ = k.storage.KeyRead(ctx, "")
-		all, err = k.storage.KeyReadAll(ctx)
+	all := k.all(ctx)
+	if len(all) == 0 {
+		// No key has this empty kid: the read ends in a fetch.
+		k.fetchUnknown(ctx, "")
+		all = k.all(ctx)
 	}
-	if err != nil || len(all) == 0 {
+	if len(all) == 0 {
 		return nil, ErrKeysUnavailable
 	}
 
@@ -146,8 +235,8 @@ func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
 	return set, nil
 }
 
-// missingKeyError distinguishes a kid that is not in a usable key set (the
-// caller's problem) from a key set that could not be fetched at all (ours).
+// missingKeyError tells a kid that is not in a usable key set (the caller's
+// problem) from a key set that could not be fetched at all (ours).
 func (k *keySet) missingKeyError(ctx context.Context, unknown error) error {
 	if !k.hasKeys(ctx) {
 		return ErrKeysUnavailable
@@ -157,8 +246,7 @@ func (k *keySet) missingKeyError(ctx context.Context, unknown error) error {
 
 // hasKeys reports whether the set holds at least one key.
 func (k *keySet) hasKeys(ctx context.Context) bool {
-	all, err := k.storage.KeyReadAll(ctx)
-	return err == nil && len(all) > 0
+	return len(k.all(ctx)) > 0
 }
 
 // verificationKey returns the public key of jwk if it fits alg.

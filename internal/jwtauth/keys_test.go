@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -729,4 +730,20 @@ func TestVerifyMultipleIssuers(t *testing.T) {
 		requireVerified(t, v, sign(t, keyA, issuerA.claims()))
 		requireRejected(t, v, sign(t, keyB, down.claims()), jwtauth.ErrKeysUnavailable)
 	})
+}
+
+func TestVerifyRedirectedKeySet(t *testing.T) {
+	key := rs256(t)
+	issuer := newTestIssuer(t, key)
+
+	// Another server on 127.0.0.1 is another origin: its port differs.
+	elsewhere := httptest.NewServer(http.RedirectHandler(issuer.jwksURL, http.StatusFound))
+	t.Cleanup(elsewhere.Close)
+
+	s := issuer.settings()
+	s.Issuers[0].JWKSURLs = []string{elsewhere.URL + "/jwks"}
+	var fetches fetchErrors
+	v := newVerifier(t, s, jwtauth.Options{OnFetchError: fetches.record})
+	requireFetchErrors(t, &fetches, elsewhere.URL+"/jwks", 1, "another origin")
+	requireRejected(t, v, sign(t, key, issuer.claims()), jwtauth.ErrKeysUnavailable)
 }

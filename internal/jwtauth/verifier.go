@@ -346,9 +346,12 @@ func (v *Verifier) identity(claims jwt.MapClaims) (string, error) {
 	if subject == "" {
 		return "", fmt.Errorf("%w: %s is empty", ErrMissingClaim, name)
 	}
+	// Format characters (such as U+202E, which reverses the text after
+	// it) and line separators would let an identity read as another in
+	// logs and headers.
 	for _, r := range subject {
-		if unicode.IsControl(r) {
-			return "", fmt.Errorf("%w: %s contains a control character", ErrInvalidClaim, name)
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return "", fmt.Errorf("%w: %s contains a control or format character", ErrInvalidClaim, name)
 		}
 	}
 	return subject, nil
