@@ -6,8 +6,10 @@
 // Ports come from the environment: GATEWAY_PORT (default 8080),
 // ISSUER_PORT (default 8081), UPSTREAM_PORT (default 8082) and REDIS_PORT
 // (default 6380). APIDEF selects the API definition files, separated by
-// commas (default apidef.json; the commands printed are for the first) and LOG_LEVEL the gateway's log level (default info). The
-// gateway's and Redis's output goes to build/devstack.log.
+// commas (default apidef.json); the commands printed are for the first.
+// POLICIES names a Tyk policies file (default: no policies), and
+// LOG_LEVEL the gateway's log level (default info). The gateway's and
+// Redis's output goes to build/devstack.log.
 package main
 
 import (
@@ -72,8 +74,9 @@ func configFromEnv() (stack.Config, error) {
 		logLevel = "info"
 	}
 	cfg := stack.Config{
-		Root:     root,
-		APIFiles: apidefs,
+		Root:       root,
+		APIFiles:   apidefs,
+		PolicyFile: os.Getenv("POLICIES"),
 		LogLevel: logLevel,
 		LogFile:  filepath.Join(root, "build", "devstack.log"),
 		Progress: func(format string, args ...any) {
