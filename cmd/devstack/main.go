@@ -77,8 +77,8 @@ func configFromEnv() (stack.Config, error) {
 		Root:       root,
 		APIFiles:   apidefs,
 		PolicyFile: os.Getenv("POLICIES"),
-		LogLevel: logLevel,
-		LogFile:  filepath.Join(root, "build", "devstack.log"),
+		LogLevel:   logLevel,
+		LogFile:    filepath.Join(root, "build", "devstack.log"),
 		Progress: func(format string, args ...any) {
 			fmt.Printf("==> "+format+"\n", args...)
 		},
