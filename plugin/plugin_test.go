@@ -19,7 +19,7 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/jwtauth"
 )
 
-// TestMain keeps the gateway logger quiet: the tests check answers, not
+// TestMain keeps the gateway logger quiet: the tests check responses, not
 // log lines, and the end-to-end suite checks the lines that matter.
 func TestMain(m *testing.M) {
 	log.Get().SetOutput(io.Discard)

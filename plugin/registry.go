@@ -121,7 +121,7 @@ func (g *registry) provision(def *apidef.APIDefinition) *apiState {
 	return state
 }
 
-// retire stops the state of old settings and forgets the definitions
+// retire stops the state of old settings and deletes the definitions
 // that map to it. The caller holds record.mu.
 func (g *registry) retire(record *apiRecord, fingerprint string) {
 	state := record.states[fingerprint]

@@ -31,7 +31,7 @@ const maxRememberedWrites = 100_000
 // The session key is the API's org ID followed by 32 hex digits of
 // HMAC-SHA256(gateway secret, issuer and subject): the same caller gets
 // the same key with every new token, so rate limits and quotas follow the
-// caller; nobody without the gateway's secret can compute a caller's key
+// caller. Without the gateway's secret no client can compute a caller's key
 // and present it as an API key elsewhere on the gateway.
 type sessionFactory struct {
 	apiID    string

@@ -184,7 +184,7 @@ func attackerToken(t testing.TB, header map[string]any) string {
 }
 
 // TestAdversarialTokens runs every attack of the table through the real
-// gateway and checks the exact answer.
+// gateway and checks the exact response.
 func TestAdversarialTokens(t *testing.T) {
 	valid := advToken(t, nil)
 	validClaims := claimsOf(t, valid)

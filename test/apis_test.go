@@ -96,7 +96,7 @@ func TestInvalidSettingsFailOnlyThatAPIClosed(t *testing.T) {
 }
 
 // The nokeys API (testdata/apps/nokeys.json) points at a JWKS URL where
-// nothing listens: with no keys at all, the answer is 503, not a 401 that
+// nothing listens: with no keys at all, the response is 503, not a 401 that
 // would blame the caller's token.
 func TestUnreachableIssuerIsServiceUnavailable(t *testing.T) {
 	for _, tc := range []struct {

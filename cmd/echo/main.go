@@ -1,5 +1,5 @@
 // Command echo serves the stub upstream of internal/upstream on its own,
-// for the compose stack: it answers every request with a JSON description
+// for the compose stack: it responds to every request with a JSON description
 // of the request it received.
 package main
 

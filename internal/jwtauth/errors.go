@@ -84,7 +84,7 @@ var (
 	ErrInvalidSettings = errors.New("invalid jwks_auth settings")
 )
 
-// ErrorResponse is what the gateway sends back for a request that was not
+// ErrorResponse is the gateway's response to a request that was not
 // authenticated.
 type ErrorResponse struct {
 	// Status is the HTTP status code.
@@ -92,7 +92,7 @@ type ErrorResponse struct {
 
 	// ErrorCode is the RFC 6750 error parameter of the WWW-Authenticate
 	// challenge: "invalid_token", or empty when the request carried no
-	// credential (RFC 6750 section 3.1 asks for no error code then).
+	// credential (RFC 6750 section 3.1 wants no error code then).
 	ErrorCode string
 
 	// Description is safe to show the client: it never contains the token,
@@ -103,8 +103,8 @@ type ErrorResponse struct {
 	Reason string
 }
 
-// responses maps each sentinel to its response. The descriptions say what the
-// client should fix; they are the error_description and the JSON body.
+// responses maps each sentinel to its response. The descriptions tell the
+// client what to fix; they are the error_description and the JSON body.
 var responses = []struct {
 	err      error
 	response ErrorResponse

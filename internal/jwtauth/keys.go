@@ -235,8 +235,8 @@ func (k *keySet) keysForAlg(ctx context.Context, alg string) (any, error) {
 	return set, nil
 }
 
-// missingKeyError tells a kid that is not in a usable key set (the caller's
-// problem) from a key set that could not be fetched at all (ours).
+// missingKeyError distinguishes a kid that is not in a usable key set (the
+// caller's problem) from a key set that could not be fetched at all (ours).
 func (k *keySet) missingKeyError(ctx context.Context, unknown error) error {
 	if !k.hasKeys(ctx) {
 		return ErrKeysUnavailable
