@@ -66,6 +66,7 @@ func (r advRequest) send(t testing.TB) response {
 			req.Header.Add(name, v)
 		}
 	}
+
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)

@@ -92,23 +92,7 @@ type response struct {
 // values (none when empty).
 func get(t testing.TB, path string, authorization ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, env.gatewayURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, value := range authorization {
-		req.Header.Add("Authorization", value)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read body: %v", path, err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	return advRequest{path: path, headers: http.Header{"Authorization": authorization}}.send(t)
 }
 
 // bearer returns the Authorization header value for token.
