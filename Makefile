@@ -32,7 +32,7 @@ help:
 	@echo "make test     compat, vet, unit tests, fuzz seeds and the end-to-end suite against the real gateway"
 	@echo "make gateway  build Tyk $(TYK_VERSION) into $(GATEWAY) (about 3 minutes the first time)"
 	@echo "make plugin   build $(PLUGIN) and $(PLUGIN_VERSIONED)"
-	@echo "make compat   check that the gateway accepts the plugin; prints a version table"
+	@echo "make compat   check that the gateway accepts the plugin; prints the module versions that differ"
 	@echo "make bundle   build $(BUILD)/bundle.zip from manifest.json with the gateway's bundler"
 	@echo "make bench    Go benchmarks, then a wrk load run through the gateway (needs wrk)"
 

@@ -76,8 +76,8 @@ func stringList(value any) ([]string, bool) {
 }
 
 // HeaderValue encodes a claim value for an upstream header: a string as
-// it is, a number in its shortest decimal form, a boolean as true or
-// false, and an array or object as compact JSON. ok is false for a value
+// it is, an integer exactly, another number in its shortest decimal form,
+// a boolean as true or false, and an array or object as compact JSON. ok is false for a value
 // that must not be forwarded: null, or one with control characters (a
 // header cannot carry them safely).
 func HeaderValue(value any) (text string, ok bool) {
@@ -89,7 +89,7 @@ func HeaderValue(value any) (text string, ok bool) {
 	case float64:
 		text = strconv.FormatFloat(v, 'f', -1, 64)
 	case json.Number:
-		text = v.String()
+		text = numberText(v)
 	case bool:
 		text = strconv.FormatBool(v)
 	default:
@@ -108,6 +108,20 @@ func HeaderValue(value any) (text string, ok bool) {
 		return "", false
 	}
 	return text, true
+}
+
+// numberText writes an integer exactly as the token has it, at any size,
+// and any other number in its shortest decimal form without exponent.
+func numberText(n json.Number) string {
+	text := n.String()
+	if !strings.ContainsAny(text, ".eE") {
+		return text
+	}
+	f, err := n.Float64()
+	if err != nil {
+		return text
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // hasControl reports whether a string anywhere in a JSON value, as a

@@ -1,6 +1,7 @@
 package jwtauth_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -62,6 +63,9 @@ func TestHeaderValue(t *testing.T) {
 		{"integer without a fraction", 42.0, "42", true},
 		{"fraction", 2.5, "2.5", true},
 		{"large number not in exponent form", 1e15, "1000000000000000", true},
+		{"integer above 2^53 exactly", json.Number("9007199254740993"), "9007199254740993", true},
+		{"decimal JSON number", json.Number("2.50"), "2.5", true},
+		{"JSON number in exponent form", json.Number("1e-7"), "0.0000001", true},
 		{"boolean", true, "true", true},
 		{"array as JSON", []any{"a", "b"}, `["a","b"]`, true},
 		{"object as JSON", map[string]any{"k": "v"}, `{"k":"v"}`, true},

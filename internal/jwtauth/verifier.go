@@ -117,6 +117,10 @@ func newParser(s Settings, issuer string, now func() time.Time) *jwt.Parser {
 		jwt.WithLeeway(s.Leeway),
 		jwt.WithStrictDecoding(),
 		jwt.WithTimeFunc(now),
+
+		// Numbers stay json.Number, so that an integer claim above 2^53
+		// reaches headers and meta_data exactly.
+		jwt.WithJSONNumber(),
 	}
 	if s.RequireExp {
 		options = append(options, jwt.WithExpirationRequired())
