@@ -20,7 +20,7 @@ import (
 
 var client = &http.Client{Timeout: 15 * time.Second}
 
-// mint asks the issuer's token endpoint for a token of realm.
+// mint requests a token of realm from the issuer's token endpoint.
 func mint(t testing.TB, realm string, req devissuer.MintRequest) string {
 	t.Helper()
 	return mintResponse(t, realm, req).AccessToken
@@ -81,7 +81,7 @@ func claimsOf(t testing.TB, token string) map[string]any {
 	return claims
 }
 
-// response is what the gateway answered.
+// response is the gateway's response to a test request.
 type response struct {
 	status int
 	header http.Header

@@ -1,5 +1,5 @@
 // Package devissuer is a development identity provider: it serves JSON Web
-// Key Sets and mints signed JWTs on request. It stands in for a real issuer
+// Key Sets and mints signed JWTs on request. It takes the place of a real issuer
 // (Auth0, Keycloak, Okta, Zuplo) in `make run`, the compose stack and the
 // end-to-end tests.
 //
@@ -128,7 +128,7 @@ type MintRequest struct {
 	RawPayload string `json:"raw_payload"`
 }
 
-// MintResponse is the token endpoint's answer, shaped like an OAuth 2.0
+// MintResponse is the token endpoint's response body, shaped like an OAuth 2.0
 // token response (RFC 6749 section 5.1).
 type MintResponse struct {
 	AccessToken string `json:"access_token"`

@@ -173,8 +173,8 @@ func (k *keySet) all(ctx context.Context) []jwkset.JWK {
 
 // fetchUnknown fetches the remote sets again for a kid they did not hold,
 // and returns its key if the new sets have it. Only one such fetch runs at
-// a time: requests that arrive meanwhile wait for it and then look again,
-// so a rotation at the issuer costs one fetch, and no request is rejected
+// a time. Requests that arrive meanwhile wait for it and then look again,
+// so a rotation at the issuer costs one fetch. No request is rejected
 // because another one used up the rate limit a moment earlier.
 //
 // The fetch does not end with the caller's request: a client that

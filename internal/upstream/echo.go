@@ -1,5 +1,5 @@
 // Package upstream is the stub API behind the gateway in development and
-// tests: it answers every request with a JSON description of the request
+// tests: it responds to every request with a JSON description of the request
 // it received, so a test can see exactly what the gateway forwarded.
 package upstream
 
@@ -8,7 +8,7 @@ import (
 	"net/http"
 )
 
-// Echo is the JSON body the upstream answers with.
+// Echo is the JSON body of the upstream's responses.
 type Echo struct {
 	Method string              `json:"method"`
 	Path   string              `json:"path"`
@@ -16,7 +16,7 @@ type Echo struct {
 	Header map[string][]string `json:"header"`
 }
 
-// Handler answers 200 with the request's Echo.
+// Handler responds 200 with the request's Echo.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		echo := Echo{
