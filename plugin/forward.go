@@ -42,9 +42,9 @@ func (a *apiState) forward(r *http.Request, identity *jwtauth.Identity, source j
 }
 
 // removeClientCopies deletes every request header whose name matches one
-// of names, ignoring case and taking "_" for "-": CGI, WSGI, PHP and Rack
+// of names, ignoring case and taking "_" for "-". CGI, WSGI, PHP and Rack
 // upstreams see X_User and X-User as the same variable, so a client must
-// not be able to slip a copy in under either spelling.
+// not slip a copy in under either spelling.
 func removeClientCopies(header http.Header, names map[string]bool) {
 	if len(names) == 0 {
 		return

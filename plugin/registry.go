@@ -18,9 +18,9 @@ import (
 const definitionsKept = 2
 
 // registry finds the state of the API a request belongs to. The fast path
-// is one lookup by definition pointer; a pointer seen for the first time
-// (a new API, or any reload) is compared with the API's current settings by
-// fingerprint, and only changed settings build a new state. A reload that
+// is one lookup by definition pointer. A pointer seen for the first time
+// (a new API, or any reload) is compared with the API's recent settings by
+// fingerprint, and only new settings build a new state. A reload that
 // leaves the settings alone keeps the fetched keys and the session cache.
 type registry struct {
 	byDefinition sync.Map // *apidef.APIDefinition -> *apiState

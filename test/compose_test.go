@@ -22,10 +22,10 @@ type composeService struct {
 }
 
 // No Docker engine runs where the tests run, so the compose stack cannot
-// be started here. This test checks what can be checked without one: the
-// real compose parser accepts the file, the images are Tyk's official
-// v5.8.1 ones, and every file the stack mounts exists and is where the
-// gateway and the API definitions expect it.
+// be started here. This test checks what can be checked without one. The
+// real compose parser must accept the file, and the images must be Tyk's
+// official v5.8.1 ones. Every file the stack mounts must exist and be where
+// the gateway and the API definitions expect it.
 func TestComposeFileMountsWhatExists(t *testing.T) {
 	compose, err := exec.LookPath("docker-compose")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/jwks-auth/tyk-jwks-auth/internal/devissuer"
 )
 
-// reloadGateway asks the gateway to reload its APIs and policies.
+// reloadGateway requests that the gateway reload its APIs and policies.
 func reloadGateway(t testing.TB) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, env.gatewayURL+"/tyk/reload/group", nil)

@@ -1,5 +1,5 @@
 // Command devissuer serves the development issuer of internal/devissuer on
-// its own, for the compose stack. It mints tokens for anyone who asks:
+// its own, for the compose stack. It mints tokens for anyone who requests one:
 // never expose it beyond a development machine.
 package main
 

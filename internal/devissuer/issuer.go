@@ -3,7 +3,7 @@
 // (Auth0, Keycloak, Okta, Zuplo) in `make run`, the compose stack and the
 // end-to-end tests.
 //
-// WARNING: it mints a token for anyone who asks, with any subject and
+// WARNING: it mints a token for anyone who requests one, with any subject and
 // claims. Never expose it beyond a development machine.
 //
 // Each realm is an independent issuer with its own keys, created on first

@@ -116,7 +116,7 @@ func audiences(claims map[string]any) ([]string, error) {
 		for _, item := range v {
 			s, ok := item.(string)
 			if !ok {
-				return nil, fmt.Errorf("%w: aud holds a value that is not a string", ErrInvalidClaim)
+				return nil, fmt.Errorf("%w: aud contains a value that is not a string", ErrInvalidClaim)
 			}
 			list = append(list, s)
 		}

@@ -23,6 +23,9 @@ const maxNumericDate = 253402300799
 // verifies the token as a whole.
 type unverified struct {
 	issuer string
+
+	// payload is the payload segment as it was signed.
+	payload string
 }
 
 // inspect checks the token's shape before golang-jwt parses it: a compact
@@ -99,7 +102,7 @@ func inspect(token string) (unverified, error) {
 	if payload["iss"] != nil && !ok {
 		return unverified{}, fmt.Errorf("%w: iss is not a string", ErrInvalidClaim)
 	}
-	return unverified{issuer: issuer}, nil
+	return unverified{issuer: issuer, payload: segments[1]}, nil
 }
 
 // decodeSegment decodes unpadded base64url and rejects the non-canonical

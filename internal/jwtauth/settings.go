@@ -100,8 +100,8 @@ type Settings struct {
 	// Defaults to 5s.
 	FetchTimeout time.Duration
 
-	// MaxJWKSBytes is the largest key set or discovery response that is read;
-	// a larger one fails the fetch and the last good keys stay in use.
+	// MaxJWKSBytes is the largest key set or discovery response that is
+	// read. A larger one fails the fetch, so the last good keys stay in use.
 	//
 	// Defaults to 1048576 (1 MiB).
 	MaxJWKSBytes int64

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
 
@@ -190,7 +189,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 	if err != nil {
 		return nil, err
 	}
-	identity.RawClaims = strings.Split(token, ".")[1]
+	identity.RawClaims = shape.payload
 
 	if v.cache != nil && identity.KeyID != "" && usedKey != nil {
 		entry := cachedToken{
